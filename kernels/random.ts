@@ -1,0 +1,3 @@
+import type { KernelDef } from './registry.js';
+
+export const randomKernels: KernelDef[] = [];
