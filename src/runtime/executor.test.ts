@@ -8,8 +8,8 @@ const scalar = (v: number) => new Tensor('float32', [], Float32Array.of(v));
 const node = (opType: string, inputs: string[], outputs: string[], name = outputs[0]!): Node => ({ name, opType, domain: '', inputs, outputs, attributes: new Map() });
 
 let calls: string[] = [];
-const add: KernelDef = { op: 'Add', run: ([a, b], ctx) => { calls.push(ctx.node.name); return [scalar((a as Tensor).numeric[0]! + (b as Tensor).numeric[0]!)]; } };
-const addV7: KernelDef = { op: 'Add', since: 7, run: (inputs, ctx) => add.run(inputs, ctx).map((t) => scalar((t as Tensor).numeric[0]! * 10)) };
+const add: KernelDef = { op: 'Add', run: ([a, b], ctx) => { calls.push(ctx.node.name); return [scalar(Number((a as Tensor).numeric[0]) + Number((b as Tensor).numeric[0]))]; } };
+const addV7: KernelDef = { op: 'Add', since: 7, run: (inputs, ctx) => add.run(inputs, ctx).map((t) => scalar(Number((t as Tensor).numeric[0]) * 10)) };
 const table = new KernelTable([[add, addV7]]);
 
 function graph(nodes: Node[], outputs: string[]): Graph {
