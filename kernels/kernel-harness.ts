@@ -31,3 +31,6 @@ export const f32 = (shape: number[], values: number[]): Tensor => new Tensor('fl
 export function rounded(t: Tensor, digits = 5): number[] {
   return Array.from(t.numeric as ArrayLike<number>, (v) => Number(Number(v).toFixed(digits)) + 0);
 }
+
+/** Element values as plain numbers, unrounded. */
+export const numbers = (t: Tensor): number[] => Array.from(t.numeric as ArrayLike<number>, Number);
