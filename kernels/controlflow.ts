@@ -1,3 +1,168 @@
-import type { KernelDef } from './registry.js';
+/**
+ * If, Loop and Scan (ONNX Operators.md): each runs a graph attribute through `ctx.runSubgraph`, which sees the
+ * enclosing graph's values by name.
+ */
+import { NeuropodError } from '../src/api/errors.js';
+import type { Graph, ValueInfo } from '../src/graph/ir.js';
+import { isTensor, type Value } from '../src/graph/value.js';
+import { Tensor } from '../src/tensor/tensor.js';
+import { stackAlongAxis, takeAlongAxis } from './axis-stack.js';
+import { optionalTensor, tensorInput } from './elements.js';
+import type { KernelContext, KernelDef } from './registry.js';
 
-export const controlflowKernels: KernelDef[] = [];
+function truth(t: Tensor): boolean {
+  if (t.size < 1) throw new NeuropodError('INFERENCE_FAILED', `a condition tensor is empty`);
+  return Number(t.numeric[0]) !== 0;
+}
+
+const boolScalar = (v: boolean): Tensor => new Tensor('bool', [], Uint8Array.of(v ? 1 : 0));
+const int64Scalar = (v: number): Tensor => new Tensor('int64', [], BigInt64Array.of(BigInt(v)));
+
+function asTensor(v: Value | undefined, what: string): Tensor {
+  if (!isTensor(v)) throw new NeuropodError('INFERENCE_FAILED', `${what} is not a tensor`);
+  return v;
+}
+
+/** Stacks one scan output's per-iteration values; with none, an empty tensor of the body output's declared type. */
+function stackScanOutput(parts: Value[], info: ValueInfo | undefined, axis = 0): Tensor {
+  const tensors = parts.map((p) => asTensor(p, `scan output '${info?.name ?? ''}'`));
+  const type = info?.type;
+  const shape = (type?.shape ?? []).map((d) => (typeof d === 'number' ? d : 0));
+  return stackAlongAxis(tensors, axis, { dtype: type?.dtype ?? 'float32', shape });
+}
+
+function graphAttr(ctx: KernelContext, name: string): Graph {
+  return ctx.attrs.require(name, 'graph');
+}
+
+const ifKernel: KernelDef = {
+  op: 'If',
+  run(inputs, ctx) {
+    const branch = truth(tensorInput(inputs, 0, 'If')) ? 'then_branch' : 'else_branch';
+    return ctx.runSubgraph(graphAttr(ctx, branch), []);
+  },
+};
+
+/**
+ * Loop: body(iteration_num, cond, carried...) -> (cond, carried..., scan...). M and cond may each be omitted
+ * (opset 11 doc: "input ("", ""): for (int i=0; ; ++i)"); scan outputs are stacked along a new first axis.
+ */
+const loopKernel: KernelDef = {
+  op: 'Loop',
+  run(inputs, ctx) {
+    const body = graphAttr(ctx, 'body');
+    const mTensor = optionalTensor(inputs, 0);
+    const condTensor = optionalTensor(inputs, 1);
+    const maxTrips = mTensor ? Number(mTensor.numeric[0]) : Infinity;
+    let cond = condTensor ? truth(condTensor) : true;
+    let carried = inputs.slice(2);
+    const nCarried = carried.length;
+    const scans: Value[][] = body.outputs.slice(1 + nCarried).map(() => []);
+    for (let i = 0; i < maxTrips && cond; i++) {
+      const outs = ctx.runSubgraph(body, [int64Scalar(i), boolScalar(cond), ...carried]);
+      cond = truth(asTensor(outs[0], 'the Loop body condition'));
+      carried = outs.slice(1, 1 + nCarried);
+      scans.forEach((list, k) => list.push(outs[1 + nCarried + k]!));
+    }
+    return [...carried, ...scans.map((parts, k) => stackScanOutput(parts, body.outputs[1 + nCarried + k]))];
+  },
+};
+
+interface ScanSetup {
+  body: Graph;
+  states: Value[];
+  scanInputs: Tensor[];
+  inputAxes: number[];
+  inputReverse: boolean[];
+  outputAxes: number[];
+  outputReverse: boolean[];
+}
+
+const axisOf = (axis: number, rank: number): number => (axis < 0 ? axis + rank : axis);
+
+/** The opset 9+ Scan loop over one set of inputs: states threaded through, scan outputs stacked. */
+function scanOnce(s: ScanSetup, ctx: KernelContext, steps?: number): Value[] {
+  const lengths = s.scanInputs.map((t, j) => t.shape[s.inputAxes[j]!]!);
+  const length = steps ?? lengths[0] ?? 0;
+  if (lengths.some((n) => n !== lengths[0])) throw new NeuropodError('INFERENCE_FAILED', `Scan inputs have different sequence lengths ${lengths.join(', ')}`);
+  let states = s.states;
+  const nOut = s.body.outputs.length - states.length;
+  const scans: Tensor[][] = Array.from({ length: nOut }, () => []);
+  for (let t = 0; t < length; t++) {
+    const slices = s.scanInputs.map((x, j) => takeAlongAxis(x, s.inputAxes[j]!, s.inputReverse[j] ? lengths[j]! - 1 - t : t));
+    const outs = ctx.runSubgraph(s.body, [...states, ...slices]);
+    states = outs.slice(0, states.length);
+    scans.forEach((list, k) => list.push(asTensor(outs[states.length + k], 'a Scan output')));
+  }
+  const outputs = scans.map((parts, k) => {
+    const ordered = s.outputReverse[k] ? [...parts].reverse() : parts;
+    const info = s.body.outputs[states.length + k];
+    const rank = (parts[0]?.rank ?? info?.type?.shape?.length ?? 0) + 1;
+    return stackScanOutput(ordered, info, axisOf(s.outputAxes[k]!, rank));
+  });
+  return [...states, ...outputs];
+}
+
+/** Scan opset 9+: scan_input_axes/directions and scan_output_axes/directions, no batch axis. */
+const scan9: KernelDef = {
+  op: 'Scan',
+  since: 9,
+  run(inputs, ctx) {
+    const body = graphAttr(ctx, 'body');
+    const m = ctx.attrs.require('num_scan_inputs', 'int');
+    const n = inputs.length - m;
+    const scanInputs = inputs.slice(n).map((v) => asTensor(v, 'a Scan input'));
+    const nOut = body.outputs.length - n;
+    const inAxes = ctx.attrs.ints('scan_input_axes', new Array<number>(m).fill(0));
+    return scanOnce({
+      body,
+      states: inputs.slice(0, n).map((v) => v!),
+      scanInputs,
+      inputAxes: inAxes.map((a, j) => axisOf(a, scanInputs[j]!.rank)),
+      inputReverse: ctx.attrs.ints('scan_input_directions', new Array<number>(m).fill(0)).map(Boolean),
+      outputAxes: ctx.attrs.ints('scan_output_axes', new Array<number>(nOut).fill(0)),
+      outputReverse: ctx.attrs.ints('scan_output_directions', new Array<number>(nOut).fill(0)).map(Boolean),
+    }, ctx);
+  },
+};
+
+/**
+ * Scan opset 8: every input has a leading batch axis, scan inputs are [batch, sequence, ...], and the optional
+ * first input sequence_lens stops each batch early (its outputs past that length stay zero).
+ */
+const scan8: KernelDef = {
+  op: 'Scan',
+  since: 8,
+  run(inputs, ctx) {
+    const body = graphAttr(ctx, 'body');
+    const m = ctx.attrs.require('num_scan_inputs', 'int');
+    const seqLens = optionalTensor(inputs, 0);
+    const rest = inputs.slice(1).map((v) => asTensor(v, 'a Scan input'));
+    const n = rest.length - m;
+    const nOut = body.outputs.length - n;
+    const batch = rest[0]!.shape[0]!;
+    const directions = ctx.attrs.ints('directions', new Array<number>(m).fill(0)).map(Boolean);
+    const perBatch: Value[][] = [];
+    for (let b = 0; b < batch; b++) {
+      const slices = rest.map((t) => takeAlongAxis(t, 0, b));
+      const full = slices[n]?.shape[0] ?? 0;
+      const steps = seqLens ? Number(seqLens.numeric[b]) : full;
+      const outs = scanOnce({
+        body, states: slices.slice(0, n), scanInputs: slices.slice(n), inputAxes: new Array<number>(m).fill(0),
+        inputReverse: directions, outputAxes: new Array<number>(nOut).fill(0), outputReverse: new Array<boolean>(nOut).fill(false),
+      }, ctx, steps);
+      perBatch.push(steps < full ? outs.map((v, k) => (k < n ? v : padFirstAxis(v as Tensor, full))) : outs);
+    }
+    return perBatch[0]!.map((_, k) => stackAlongAxis(perBatch.map((outs) => outs[k] as Tensor), 0));
+  },
+};
+
+/** Zero rows appended along axis 0 up to `length` (Scan 8 outputs past a batch's sequence_lens). */
+function padFirstAxis(t: Tensor, length: number): Tensor {
+  const parts = Array.from({ length }, (_, i) => (i < t.shape[0]! ? takeAlongAxis(t, 0, i) : undefined));
+  const zero = parts[0] ?? takeAlongAxis(t, 0, 0);
+  const blank = new Tensor(zero.dtype, zero.shape, (zero.data as { slice(): typeof zero.data }).slice().fill(0 as never));
+  return stackAlongAxis(parts.map((p) => p ?? blank), 0);
+}
+
+export const controlflowKernels: KernelDef[] = [ifKernel, loopKernel, scan8, scan9];
