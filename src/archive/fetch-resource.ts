@@ -1,0 +1,21 @@
+import { NeuropodError } from '../api/errors.js';
+
+/** The body of `url`, or undefined when the server says it is not there (404/410). Other failures are IO_FAILED. */
+export async function fetchIfPresent(url: string, signal?: AbortSignal): Promise<Uint8Array | undefined> {
+  let response: Response;
+  try {
+    response = await fetch(url, { signal });
+  } catch (cause) {
+    if (signal?.aborted) throw new NeuropodError('ABORTED', `loading ${url} was cancelled`, { cause });
+    throw new NeuropodError('IO_FAILED', `cannot fetch ${url}: ${(cause as Error).message}`, { cause });
+  }
+  if (response.status === 404 || response.status === 410) return undefined;
+  if (!response.ok) throw new NeuropodError('IO_FAILED', `cannot fetch ${url}: HTTP ${response.status} ${response.statusText}`.trimEnd());
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+export async function fetchBytes(url: string, signal?: AbortSignal): Promise<Uint8Array> {
+  const body = await fetchIfPresent(url, signal);
+  if (!body) throw new NeuropodError('IO_FAILED', `cannot fetch ${url}: HTTP 404 (not found)`);
+  return body;
+}
