@@ -1,3 +1,296 @@
-import type { KernelDef } from './registry.js';
+/**
+ * Linear quantization (ONNX QuantizeLinear/DequantizeLinear and the integer ops built on them, plus the
+ * com.microsoft QLinear* forms). q = saturate(round_half_even(x / scale) + zero_point); x = (q - zero_point) * scale.
+ * Scales apply per tensor, per axis, or per block along an axis (opset 21 block_size).
+ */
+import { NeuropodError } from '../src/api/errors.js';
+import { dtypeFromOnnx, type DType } from '../src/tensor/dtype.js';
+import { Tensor, sizeOf, type Shape } from '../src/tensor/tensor.js';
+import { fromNumbers, optionalTensor, tensorInput, toNumbers } from './elements.js';
+import { decodeMiniFloat, encodeMiniFloat, isMiniFloat } from './float8.js';
+import { broadcastIndexMap, broadcastShapes, normalizeAxis } from './indexing.js';
+import { matmul } from './matmul.js';
+import { convolveIntegers } from './quantized-conv.js';
+import type { KernelContext, KernelDef } from './registry.js';
 
-export const quantizeKernels: KernelDef[] = [];
+type Inputs = Parameters<KernelDef['run']>[0];
+
+/** Integer ranges a quantized value saturates to. */
+const INT_RANGES: Partial<Record<DType, [number, number]>> = {
+  uint8: [0, 255], int8: [-128, 127], uint16: [0, 65535], int16: [-32768, 32767],
+  uint4: [0, 15], int4: [-8, 7], int32: [-2147483648, 2147483647],
+};
+
+export function roundHalfEven(v: number): number {
+  const f = Math.floor(v);
+  const d = v - f;
+  if (d < 0.5) return f;
+  if (d > 0.5) return f + 1;
+  return f % 2 === 0 ? f : f + 1;
+}
+
+/** Element values of a quantized tensor (float8/float4 decoded from their bits). */
+export function quantizedValues(t: Tensor): Float64Array {
+  if (!isMiniFloat(t.dtype)) return toNumbers(t);
+  const bits = t.data as Uint8Array;
+  return Float64Array.from(bits, (b) => decodeMiniFloat(t.dtype, b));
+}
+
+/** A tensor of `dtype` from values already divided by their scale: rounded, shifted, saturated. */
+function storeQuantized(dtype: DType, shape: Shape, scaled: Float64Array, zeroPoint: (i: number) => number, saturate: boolean): Tensor {
+  if (isMiniFloat(dtype)) {
+    const bits = Uint8Array.from(scaled, (v, i) => encodeMiniFloat(dtype, Math.fround(v + zeroPoint(i)), saturate));
+    return new Tensor(dtype, [...shape], bits);
+  }
+  const range = INT_RANGES[dtype];
+  if (!range) throw new NeuropodError('INFERENCE_FAILED', `cannot quantize to ${dtype}`);
+  const q = scaled.map((v, i) => Math.min(range[1], Math.max(range[0], roundHalfEven(v) + zeroPoint(i))));
+  return fromNumbers(dtype, shape, q);
+}
+
+/**
+ * Maps each element of `shape` to its entry in a scale/zero-point tensor of `paramShape`: one entry (per tensor),
+ * one per index of `axis` (per axis), or one per `blockSize` indices of `axis` (blocked, params of x's rank).
+ */
+export function paramIndex(shape: Shape, paramShape: Shape, axis: number, blockSize = 0): (i: number) => number {
+  if (sizeOf(paramShape) === 1) return () => 0;
+  const a = normalizeAxis(axis, shape.length);
+  const inner = sizeOf(shape.slice(a + 1));
+  const n = shape[a]!;
+  if (blockSize <= 0) return (i) => Math.floor(i / inner) % n;
+  const blocks = paramShape[a]!;
+  return (i) => {
+    const outer = Math.floor(i / (inner * n));
+    const at = Math.floor(i / inner) % n;
+    return (outer * blocks + Math.floor(at / blockSize)) * inner + (i % inner);
+  };
+}
+
+interface LinearParams {
+  scale: Float64Array;
+  zeroPoint?: Float64Array;
+  index: (i: number) => number;
+}
+
+function linearParams(x: Tensor, scale: Tensor, zeroPoint: Tensor | undefined, ctx: KernelContext): LinearParams {
+  const index = paramIndex(x.shape, scale.shape, ctx.attrs.int('axis', 1), ctx.attrs.int('block_size', 0));
+  return { scale: toNumbers(scale), zeroPoint: zeroPoint && quantizedValues(zeroPoint), index };
+}
+
+export function quantize(x: Float64Array, shape: Shape, p: LinearParams, dtype: DType, saturate = true): Tensor {
+  const scaled = x.map((v, i) => Math.fround(v / p.scale[p.index(i)]!));
+  const zp = p.zeroPoint;
+  return storeQuantized(dtype, shape, scaled, zp ? (i) => zp[p.index(i)]! : () => 0, saturate);
+}
+
+export function dequantize(q: Float64Array, p: LinearParams): Float64Array {
+  const zp = p.zeroPoint;
+  return q.map((v, i) => Math.fround(Math.fround(v - (zp ? zp[p.index(i)]! : 0)) * p.scale[p.index(i)]!));
+}
+
+function quantizeLinear(inputs: Inputs, ctx: KernelContext): Tensor {
+  const x = tensorInput(inputs, 0, 'QuantizeLinear');
+  const scale = tensorInput(inputs, 1, 'QuantizeLinear');
+  const zp = optionalTensor(inputs, 2);
+  const code = ctx.attrs.int('output_dtype', 0);
+  const dtype = zp?.dtype ?? (code ? dtypeFromOnnx(code) : undefined) ?? 'uint8';
+  return quantize(toNumbers(x), x.shape, linearParams(x, scale, zp, ctx), dtype, ctx.attrs.int('saturate', 1) !== 0);
+}
+
+function dequantizeLinear(inputs: Inputs, ctx: KernelContext): Tensor {
+  const x = tensorInput(inputs, 0, 'DequantizeLinear');
+  const scale = tensorInput(inputs, 1, 'DequantizeLinear');
+  const code = ctx.attrs.int('output_dtype', 0);
+  const dtype = (code ? dtypeFromOnnx(code) : undefined) ?? scale.dtype;
+  return fromNumbers(dtype, x.shape, dequantize(quantizedValues(x), linearParams(x, scale, optionalTensor(inputs, 2), ctx)));
+}
+
+/**
+ * DynamicQuantizeLinear: uint8 with scale = (max(x, 0) - min(x, 0)) / 255 and zero point
+ * round(saturate(0 - min / scale)) (ONNX Operators.md), computed in float32 as the reference does.
+ */
+function dynamicQuantizeLinear(x: Tensor): Tensor[] {
+  const v = toNumbers(x);
+  let min = 0;
+  let max = 0;
+  for (const e of v) {
+    if (e < min) min = e;
+    if (e > max) max = e;
+  }
+  const scale = Math.fround(Math.fround(max - min) / 255);
+  const zp = scale === 0 ? 0 : roundHalfEven(Math.min(255, Math.max(0, Math.fround(0 - Math.fround(min / scale)))));
+  const q = scale === 0 ? new Tensor('uint8', [...x.shape], new Uint8Array(x.size)) : quantize(v, x.shape, { scale: Float64Array.of(scale), zeroPoint: Float64Array.of(zp), index: () => 0 }, 'uint8');
+  return [q, new Tensor('float32', [], Float32Array.of(scale)), new Tensor('uint8', [], Uint8Array.of(zp))];
+}
+
+/**
+ * Integer operand minus its zero point, as float64 (exact for these magnitudes). A zero point is a scalar, or per
+ * row of A / per column of B (onnxruntime accepts both for MatMulInteger and QLinearMatMul).
+ */
+function centered(t: Tensor, zp: Tensor | undefined, side: 'a' | 'b'): Tensor {
+  const v = quantizedValues(t);
+  if (zp) {
+    const z = quantizedValues(zp);
+    const n = t.shape[t.rank - 1]!;
+    const rows = t.rank > 1 ? t.shape[t.rank - 2]! : 1;
+    const at = (i: number): number => {
+      if (z.length === 1) return 0;
+      if (side === 'b') return z.length === n ? i % n : Math.floor(i / (rows * n)) * n + (i % n);
+      return z.length === rows ? Math.floor(i / n) % rows : Math.floor(i / n);
+    };
+    for (let i = 0; i < v.length; i++) v[i] -= z[at(i)]!;
+  }
+  return new Tensor('float64', [...t.shape], v);
+}
+
+function matMulInteger(inputs: Inputs): Tensor {
+  const a = centered(tensorInput(inputs, 0, 'MatMulInteger'), optionalTensor(inputs, 2), 'a');
+  const b = centered(tensorInput(inputs, 1, 'MatMulInteger'), optionalTensor(inputs, 3), 'b');
+  const y = matmul(a, b);
+  return fromNumbers('int32', y.shape, y.numeric as Float64Array);
+}
+
+/** Per-column multipliers for a product whose B side may be quantized per column. */
+function columnScale(aScale: Tensor, bScale: Tensor, shape: Shape): (i: number) => number {
+  const a = toNumbers(aScale)[0]!;
+  const b = toNumbers(bScale);
+  const n = shape[shape.length - 1] ?? 1;
+  return b.length === 1 ? () => Math.fround(a * b[0]!) : (i) => Math.fround(a * b[i % n]!);
+}
+
+/** QLinearMatMul (onnx reference): integer product of centered operands, times a_scale*b_scale/y_scale, requantized. */
+function qLinearMatMul(inputs: Inputs): Tensor {
+  const [a, aScale, aZp, b, bScale, bZp, yScale, yZp] = inputs.map((v) => v as Tensor | undefined);
+  const product = matmul(centered(a!, aZp, 'a'), centered(b!, bZp, 'b'));
+  const ys = toNumbers(yScale!)[0]!;
+  const mult = columnScale(aScale!, bScale!, product.shape);
+  const scaled = (product.numeric as Float64Array).map((v, i) => Math.fround(v * Math.fround(mult(i) / ys)));
+  const z = yZp ? quantizedValues(yZp)[0]! : 0;
+  return storeQuantized(yZp?.dtype ?? a!.dtype, product.shape, scaled, () => z, true);
+}
+
+/** QLinearConv: integer convolution of centered x and w (w per output channel), plus int32 bias, requantized. */
+function qLinearConv(inputs: Inputs, ctx: KernelContext): Tensor {
+  const [x, xScale, xZp, w, wScale, wZp, yScale, yZp, bias] = inputs.map((v) => v as Tensor | undefined);
+  const acc = convolveIntegers(x!, xZp, w!, wZp, bias, ctx);
+  const m = acc.shape[1]!;
+  const spatial = sizeOf(acc.shape.slice(2));
+  const xs = toNumbers(xScale!)[0]!;
+  const ws = toNumbers(wScale!);
+  const ys = toNumbers(yScale!)[0]!;
+  const scaled = acc.values.map((v, i) => {
+    const channel = Math.floor(i / spatial) % m;
+    return Math.fround(v * Math.fround(Math.fround(xs * ws[ws.length === 1 ? 0 : channel]!) / ys));
+  });
+  const z = yZp ? quantizedValues(yZp)[0]! : 0;
+  return storeQuantized(yZp?.dtype ?? x!.dtype, acc.shape, scaled, () => z, true);
+}
+
+function convInteger(inputs: Inputs, ctx: KernelContext): Tensor {
+  const [x, w, xZp, wZp] = inputs.map((v) => v as Tensor | undefined);
+  const acc = convolveIntegers(x!, xZp, w!, wZp, undefined, ctx);
+  return fromNumbers('int32', acc.shape, acc.values);
+}
+
+/** A float function of dequantized operands, broadcast numpy-style, quantized to the output's scale and zero point. */
+function requantized(inputs: Inputs, operands: number, outAt: number, fn: (...v: number[]) => number): Tensor {
+  const ts = Array.from({ length: operands }, (_, k) => tensorInput(inputs, 3 * k, 'QLinear'));
+  const shape = broadcastShapes(...ts.map((t) => t.shape));
+  const deq = ts.map((t, k) => {
+    const zp = optionalTensor(inputs, 3 * k + 2);
+    const v = dequantize(quantizedValues(t), { scale: toNumbers(tensorInput(inputs, 3 * k + 1, 'QLinear')), zeroPoint: zp && quantizedValues(zp), index: () => 0 });
+    const map = broadcastIndexMap(t.shape, shape);
+    return (i: number) => v[map[i]!]!;
+  });
+  const y = new Float64Array(sizeOf(shape)).map((_, i) => fn(...deq.map((d) => d(i))));
+  const yZp = optionalTensor(inputs, outAt + 1);
+  return quantize(y, shape, { scale: toNumbers(tensorInput(inputs, outAt, 'QLinear')), zeroPoint: yZp && quantizedValues(yZp), index: () => 0 }, yZp?.dtype ?? ts[0]!.dtype);
+}
+
+/** QLinearGlobalAveragePool (com.microsoft): mean over the spatial dims, NCHW or channels_last. */
+function qLinearGlobalAveragePool(inputs: Inputs, ctx: KernelContext): Tensor {
+  const x = tensorInput(inputs, 0, 'QLinearGlobalAveragePool');
+  const xZp = optionalTensor(inputs, 2);
+  const v = dequantize(quantizedValues(x), { scale: toNumbers(tensorInput(inputs, 1, 'QLinearGlobalAveragePool')), zeroPoint: xZp && quantizedValues(xZp), index: () => 0 });
+  const last = ctx.attrs.int('channels_last', 0) !== 0;
+  const n = x.shape[0]!;
+  const c = last ? x.shape[x.rank - 1]! : x.shape[1]!;
+  const spatial = x.size / (n * c);
+  const y = new Float64Array(n * c);
+  for (let b = 0; b < n; b++) {
+    for (let ch = 0; ch < c; ch++) {
+      let sum = 0;
+      for (let s = 0; s < spatial; s++) sum += v[last ? (b * spatial + s) * c + ch : (b * c + ch) * spatial + s]!;
+      y[b * c + ch] = sum / spatial;
+    }
+  }
+  const shape = last ? [n, ...x.shape.slice(1, -1).map(() => 1), c] : [n, c, ...x.shape.slice(2).map(() => 1)];
+  const yZp = optionalTensor(inputs, 4);
+  return quantize(y, shape, { scale: toNumbers(tensorInput(inputs, 3, 'QLinearGlobalAveragePool')), zeroPoint: yZp && quantizedValues(yZp), index: () => 0 }, yZp?.dtype ?? x.dtype);
+}
+
+/** QLinearConcat (com.microsoft): inputs are (Y_scale, Y_zero_point, then X, X_scale, X_zero_point per operand). */
+function qLinearConcat(inputs: Inputs, ctx: KernelContext): Tensor {
+  const parts: { t: Tensor; v: Float64Array }[] = [];
+  for (let k = 2; k + 2 < inputs.length + 1; k += 3) {
+    const t = tensorInput(inputs, k, 'QLinearConcat');
+    const zp = optionalTensor(inputs, k + 2);
+    parts.push({ t, v: dequantize(quantizedValues(t), { scale: toNumbers(tensorInput(inputs, k + 1, 'QLinearConcat')), zeroPoint: zp && quantizedValues(zp), index: () => 0 }) });
+  }
+  const rank = parts[0]!.t.rank;
+  const axis = normalizeAxis(ctx.attrs.require('axis', 'int'), rank);
+  const outer = sizeOf(parts[0]!.t.shape.slice(0, axis));
+  const shape = [...parts[0]!.t.shape];
+  shape[axis] = parts.reduce((s, p) => s + p.t.shape[axis]!, 0);
+  const y = new Float64Array(sizeOf(shape));
+  let at = 0;
+  const rowOut = sizeOf(shape.slice(axis));
+  for (const { t, v } of parts) {
+    const row = sizeOf(t.shape.slice(axis));
+    for (let o = 0; o < outer; o++) y.set(v.subarray(o * row, (o + 1) * row), o * rowOut + at);
+    at += row;
+  }
+  const yZp = optionalTensor(inputs, 1);
+  return quantize(y, shape, { scale: toNumbers(tensorInput(inputs, 0, 'QLinearConcat')), zeroPoint: yZp && quantizedValues(yZp), index: () => 0 }, yZp?.dtype ?? parts[0]!.t.dtype);
+}
+
+/** MatMulIntegerToFloat (com.microsoft): (A - a_zp)(B - b_zp) * a_scale * b_scale + bias, in float. */
+function matMulIntegerToFloat(inputs: Inputs): Tensor {
+  const [a, b, aScale, bScale, aZp, bZp, bias] = inputs.map((v) => v as Tensor | undefined);
+  const product = matmul(centered(a!, aZp, 'a'), centered(b!, bZp, 'b'));
+  const mult = columnScale(aScale!, bScale!, product.shape);
+  const n = product.shape[product.rank - 1]!;
+  const bv = bias && toNumbers(bias);
+  const y = (product.numeric as Float64Array).map((v, i) => Math.fround(Math.fround(v * mult(i)) + (bv ? bv[i % n]! : 0)));
+  return fromNumbers(aScale!.dtype, product.shape, y);
+}
+
+/** DynamicQuantizeMatMul (com.microsoft): A quantized to uint8 on the fly, then MatMulIntegerToFloat. */
+function dynamicQuantizeMatMul(inputs: Inputs): Tensor {
+  const [a, b, bScale, bZp, bias] = inputs.map((v) => v as Tensor | undefined);
+  const [qa, aScale, aZp] = dynamicQuantizeLinear(a!);
+  return matMulIntegerToFloat([qa, b, aScale, bScale, aZp, bZp, bias]);
+}
+
+const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
+const ms = 'com.microsoft';
+
+export const quantizeKernels: KernelDef[] = [
+  { op: 'QuantizeLinear', since: 10, run: (inputs, ctx) => [quantizeLinear(inputs, ctx)] },
+  { op: 'DequantizeLinear', since: 10, run: (inputs, ctx) => [dequantizeLinear(inputs, ctx)] },
+  { op: 'QuantizeLinear', domain: ms, run: (inputs, ctx) => [quantizeLinear(inputs, ctx)] },
+  { op: 'DequantizeLinear', domain: ms, run: (inputs, ctx) => [dequantizeLinear(inputs, ctx)] },
+  { op: 'DynamicQuantizeLinear', since: 11, run: (inputs) => dynamicQuantizeLinear(tensorInput(inputs, 0, 'DynamicQuantizeLinear')) },
+  { op: 'MatMulInteger', since: 10, run: (inputs) => [matMulInteger(inputs)] },
+  { op: 'QLinearMatMul', since: 10, run: (inputs) => [qLinearMatMul(inputs)] },
+  { op: 'QLinearConv', since: 10, run: (inputs, ctx) => [qLinearConv(inputs, ctx)] },
+  { op: 'ConvInteger', since: 10, run: (inputs, ctx) => [convInteger(inputs, ctx)] },
+  { op: 'QLinearAdd', domain: ms, run: (inputs) => [requantized(inputs, 2, 6, (a, b) => a! + b!)] },
+  { op: 'QLinearMul', domain: ms, run: (inputs) => [requantized(inputs, 2, 6, (a, b) => a! * b!)] },
+  { op: 'QLinearSigmoid', domain: ms, run: (inputs) => [requantized(inputs, 1, 3, (a) => sigmoid(a!))] },
+  { op: 'QLinearLeakyRelu', domain: ms, run: (inputs, ctx) => [requantized(inputs, 1, 3, (a) => (a! >= 0 ? a! : a! * ctx.attrs.float('alpha', 0.01)))] },
+  { op: 'QLinearGlobalAveragePool', domain: ms, run: (inputs, ctx) => [qLinearGlobalAveragePool(inputs, ctx)] },
+  { op: 'QLinearConcat', domain: ms, run: (inputs, ctx) => [qLinearConcat(inputs, ctx)] },
+  { op: 'MatMulIntegerToFloat', domain: ms, run: (inputs) => [matMulIntegerToFloat(inputs)] },
+  { op: 'DynamicQuantizeMatMul', domain: ms, run: (inputs) => [dynamicQuantizeMatMul(inputs)] },
+];
