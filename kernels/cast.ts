@@ -1,3 +1,117 @@
+import { NeuropodError } from '../src/api/errors.js';
+import { DTYPES, dtypeFromOnnx, type DType } from '../src/tensor/dtype.js';
+import type { Tensor } from '../src/tensor/tensor.js';
+import { ElementSink, isBig, readElements, type Scalar } from './element-loops.js';
+import { tensorInput } from './elements.js';
 import type { KernelDef } from './registry.js';
 
-export const castKernels: KernelDef[] = [];
+/**
+ * Strings that name special values (Cast-13 onwards): "+INF"/"INF", "-INF" and "NaN", matched case-insensitively.
+ * Other strings are read as plain or scientific decimal numbers.
+ */
+export function parseNumber(s: string): number {
+  const t = s.trim();
+  const u = t.toUpperCase();
+  if (u === 'INF' || u === '+INF' || u === 'INFINITY' || u === '+INFINITY') return Infinity;
+  if (u === '-INF' || u === '-INFINITY') return -Infinity;
+  if (u === 'NAN' || u === '+NAN' || u === '-NAN') return NaN;
+  return t === '' ? NaN : Number(t);
+}
+
+/** A decimal integer string read exactly; other numeric strings truncated ("100.5" to 100, as Cast's doc allows). */
+function parseBigInt(s: string): bigint {
+  const t = s.trim();
+  if (/^[+-]?\d+$/.test(t)) return BigInt(t);
+  return fromNumber(parseNumber(t));
+}
+
+/**
+ * A float as C's printf("%.8g") writes it, which is onnxruntime's float-to-string rule (8 significant digits,
+ * as numpy prints float32), with NaN, INF and -INF spelled as Cast's doc spells them.
+ */
+export function formatFloat(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return 'INF';
+  if (v === -Infinity) return '-INF';
+  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
+  const [mant, expText] = v.toExponential(7).split('e') as [string, string];
+  const exp = Number(expText);
+  const trim = (s: string): string => (s.includes('.') ? s.replace(/\.?0+$/, '') : s);
+  if (exp < -4 || exp >= 8) return `${trim(mant)}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  return trim(v.toFixed(Math.max(0, 7 - exp)));
+}
+
+/** A number to int64/uint64 storage: truncated toward zero; NaN as 0, beyond the range clamped to it. */
+function fromNumber(v: number): bigint {
+  if (Number.isNaN(v)) return 0n;
+  if (v >= 2 ** 64) return (1n << 64n) - 1n;
+  if (v <= -(2 ** 63)) return -(1n << 63n);
+  return BigInt(Math.trunc(v));
+}
+
+/** One element's conversion into the storage form of `to` (before narrow-float / int4 encoding, which the sink does). */
+function converter(from: DType, to: DType): (v: Scalar) => Scalar {
+  if (to === 'string') {
+    if (DTYPES[from].float) return (v) => formatFloat(v as number);
+    return (v) => String(v);
+  }
+  if (to === 'bool') {
+    if (from === 'string') return (v) => (parseNumber(v as string) ? 1 : 0);
+    return (v) => (v === 0 || v === 0n ? 0 : 1);
+  }
+  if (isBig(to)) {
+    const wrap = to === 'int64' ? (b: bigint) => BigInt.asIntN(64, b) : (b: bigint) => BigInt.asUintN(64, b);
+    if (from === 'string') return (v) => wrap(parseBigInt(v as string));
+    if (isBig(from)) return (v) => wrap(v as bigint);
+    return (v) => wrap(fromNumber(v as number));
+  }
+  const integer = !DTYPES[to].float && to !== 'int4' && to !== 'uint4';
+  if (from === 'string') return integer ? (v) => Math.trunc(parseNumber(v as string)) : (v) => parseNumber(v as string);
+  // int64 to narrower ints wraps modulo 2^32 first (exact), then the typed-array store wraps the rest, as C does.
+  if (isBig(from)) return integer ? (v) => Number(BigInt.asIntN(32, v as bigint)) : (v) => Number(v as bigint);
+  // Float to integer truncates toward zero (typed-array stores truncate; NaN stores as 0).
+  return (v) => v;
+}
+
+/**
+ * Cast (all opsets) between every dtype: float to int truncates toward zero; to float8 rounds to nearest even
+ * and, with `saturate` (opset 19+, default on), clamps out-of-range values to the largest finite value; to int4
+ * rounds half to even and clamps; strings parse and print as Cast's doc says.
+ */
+export function castTensor(x: Tensor, to: DType, saturate = true): Tensor {
+  if (x.dtype === to) return x;
+  const convert = converter(x.dtype, to);
+  const v = readElements(x);
+  const sink = new ElementSink(to, x.size, saturate);
+  for (let i = 0; i < v.length; i++) sink.values[i] = convert(v[i]!);
+  return sink.finish(x.shape);
+}
+
+function targetOf(code: number): DType {
+  const dtype = dtypeFromOnnx(code);
+  if (!dtype) throw new NeuropodError('OP_UNSUPPORTED', `Cast to ONNX data type ${code} is not supported`);
+  return dtype;
+}
+
+export const castKernels: KernelDef[] = [
+  {
+    op: 'Cast',
+    run(inputs, ctx) {
+      const to = ctx.attrs.raw('to');
+      // Cast-1 named the type as a string ('FLOAT'); later opsets use the TensorProto enum.
+      const dtype = to?.type === 'string' ? targetOf(STRING_NAMES[to.value.toUpperCase()] ?? -1) : targetOf(ctx.attrs.require('to', 'int'));
+      return [castTensor(tensorInput(inputs, 0, 'Cast'), dtype, ctx.attrs.int('saturate', 1) === 1)];
+    },
+  },
+  {
+    op: 'CastLike',
+    run(inputs, ctx) {
+      const target = tensorInput(inputs, 1, 'CastLike');
+      return [castTensor(tensorInput(inputs, 0, 'CastLike'), target.dtype, ctx.attrs.int('saturate', 1) === 1)];
+    },
+  },
+];
+
+const STRING_NAMES: Record<string, number> = {
+  FLOAT: 1, UINT8: 2, INT8: 3, UINT16: 4, INT16: 5, INT32: 6, INT64: 7, STRING: 8, BOOL: 9, FLOAT16: 10, DOUBLE: 11, UINT32: 12, UINT64: 13,
+};
