@@ -64,14 +64,20 @@ export async function runConformanceCli(args: string[]): Promise<number> {
     console.error((e as Error).message);
     return 2;
   }
-  const results = await runConformance({
-    roots: opts.roots,
-    filter: opts.filter,
-    backend: opts.backend,
-    jobs: opts.jobs,
-    timeoutMs: opts.timeoutMs,
-    onResult: opts.progress ? (r, done, total) => process.stderr.write(`[${done}/${total}] ${r.status} ${r.id} (${r.ms} ms)\n`) : undefined,
-  });
+  let results;
+  try {
+    results = await runConformance({
+      roots: opts.roots,
+      filter: opts.filter,
+      backend: opts.backend,
+      jobs: opts.jobs,
+      timeoutMs: opts.timeoutMs,
+      onResult: opts.progress ? (r, done, total) => process.stderr.write(`[${done}/${total}] ${r.status} ${r.id} (${r.ms} ms)\n`) : undefined,
+    });
+  } catch (e) {
+    console.error(`conformance run failed before its tests could run: ${(e as Error).message}`);
+    return 2;
+  }
   for (const line of failureLines(results)) console.log(line);
   const summary = finalLine(results);
   if (opts.json) await writeOut(opts.json, `${JSON.stringify({ backend: opts.backend, roots: opts.roots, summary, results }, null, 1)}\n`);
