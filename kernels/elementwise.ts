@@ -247,16 +247,30 @@ function clip(inputs: Parameters<KernelDef['run']>[0], ctx: KernelContext): Tens
   });
 }
 
-/** A tiny seeded generator for training-mode Dropout (mulberry32); unseeded runs use Math.random. */
-function randomSource(seed: number | undefined): () => number {
-  if (seed === undefined) return Math.random;
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+/**
+ * Uniform [0, 1) doubles as numpy's legacy `np.random.seed(seed); np.random.uniform(...)` draws them (MT19937,
+ * 53-bit doubles from two words), so a seeded training-mode Dropout matches the ONNX reference's mask.
+ */
+export function mt19937Uniform(seed: number): () => number {
+  const mt = new Uint32Array(624);
+  mt[0] = seed >>> 0;
+  for (let i = 1; i < 624; i++) mt[i] = (Math.imul(1812433253, mt[i - 1]! ^ (mt[i - 1]! >>> 30)) + i) >>> 0;
+  let next = 624;
+  const word = (): number => {
+    if (next >= 624) {
+      for (let i = 0; i < 624; i++) {
+        const y = (mt[i]! & 0x80000000) | (mt[(i + 1) % 624]! & 0x7fffffff);
+        mt[i] = mt[(i + 397) % 624]! ^ (y >>> 1) ^ (y & 1 ? 0x9908b0df : 0);
+      }
+      next = 0;
+    }
+    let y = mt[next++]!;
+    y ^= y >>> 11;
+    y ^= (y << 7) & 0x9d2c5680;
+    y ^= (y << 15) & 0xefc60000;
+    return (y ^ (y >>> 18)) >>> 0;
   };
+  return () => ((word() >>> 5) * 67108864 + (word() >>> 6)) / 9007199254740992;
 }
 
 /**
@@ -274,7 +288,8 @@ function dropout(inputs: Parameters<KernelDef['run']>[0], ctx: KernelContext): T
   const ratio = ratioInput ? Number(readNumbers(ratioInput)[0]) : ctx.attrs.float('ratio', 0.5);
   const maskType: DType = ctx.opset >= 10 ? 'bool' : x.dtype;
   if (!training || ratio === 0) return [x, mapElements(x, maskType, () => (isBig(maskType) ? 1n : 1))];
-  const random = randomSource(ctx.attrs.int('seed'));
+  const seed = ctx.attrs.int('seed');
+  const random = seed === undefined ? Math.random : mt19937Uniform(seed);
   const keep = Uint8Array.from({ length: x.size }, () => (random() >= ratio ? 1 : 0));
   const scale = 1 / (1 - ratio);
   let i = 0;
