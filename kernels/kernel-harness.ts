@@ -15,11 +15,11 @@ function toAttribute(v: LooseAttribute): AttributeValue {
   return v;
 }
 
-/** The kernel `family` registers for `op` at `opset`, run on `inputs`; outputs as tensors. */
-export function runKernel(family: readonly KernelDef[], op: string, inputs: (Value | undefined)[], attrs: Record<string, LooseAttribute> = {}, opset = 21): Tensor[] {
+/** The kernel `family` registers for `op` at `opset`, run on `inputs` by a node with `outputs` outputs. */
+export function runKernel(family: readonly KernelDef[], op: string, inputs: (Value | undefined)[], attrs: Record<string, LooseAttribute> = {}, opset = 21, outputs = 1): Tensor[] {
   const kernel = family.filter((k) => k.op === op && (k.since ?? 1) <= opset).sort((a, b) => (b.since ?? 1) - (a.since ?? 1))[0];
   if (!kernel) throw new Error(`no ${op} kernel at opset ${opset}`);
-  const node = { name: `${op}_test`, opType: op, domain: '', inputs: [], outputs: [], attributes: new Map(Object.entries(attrs).map(([k, v]) => [k, toAttribute(v)])) };
+  const node = { name: `${op}_test`, opType: op, domain: '', inputs: [], outputs: Array.from({ length: outputs }, (_, i) => `out${i}`), attributes: new Map(Object.entries(attrs).map(([k, v]) => [k, toAttribute(v)])) };
   const outs = kernel.run(inputs, { node, attrs: new AttributeReader(node.attributes, node), opset, runSubgraph: () => { throw new Error('no subgraphs here'); } });
   return outs as Tensor[];
 }
