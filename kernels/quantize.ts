@@ -7,9 +7,9 @@ import { NeuropodError } from '../src/api/errors.js';
 import { dtypeFromOnnx, type DType } from '../src/tensor/dtype.js';
 import { Tensor, sizeOf, type Shape } from '../src/tensor/tensor.js';
 import { fromNumbers, optionalTensor, tensorInput, toNumbers } from './elements.js';
-import { decodeMiniFloat, encodeMiniFloat, isMiniFloat } from './float8.js';
 import { broadcastIndexMap, broadcastShapes, normalizeAxis } from './indexing.js';
 import { matmul } from './matmul.js';
+import { decodeMinifloats, encodeMinifloats, isMinifloat } from './minifloat.js';
 import { convolveIntegers } from './quantized-conv.js';
 import type { KernelContext, KernelDef } from './registry.js';
 
@@ -31,17 +31,12 @@ export function roundHalfEven(v: number): number {
 
 /** Element values of a quantized tensor (float8/float4 decoded from their bits). */
 export function quantizedValues(t: Tensor): Float64Array {
-  if (!isMiniFloat(t.dtype)) return toNumbers(t);
-  const bits = t.data as Uint8Array;
-  return Float64Array.from(bits, (b) => decodeMiniFloat(t.dtype, b));
+  return isMinifloat(t.dtype) && t.dtype !== 'float16' && t.dtype !== 'bfloat16' ? decodeMinifloats(t.dtype, t.data as Uint8Array) : toNumbers(t);
 }
 
 /** A tensor of `dtype` from values already divided by their scale: rounded, shifted, saturated. */
 function storeQuantized(dtype: DType, shape: Shape, scaled: Float64Array, zeroPoint: (i: number) => number, saturate: boolean): Tensor {
-  if (isMiniFloat(dtype)) {
-    const bits = Uint8Array.from(scaled, (v, i) => encodeMiniFloat(dtype, Math.fround(v + zeroPoint(i)), saturate));
-    return new Tensor(dtype, [...shape], bits);
-  }
+  if (isMinifloat(dtype)) return new Tensor(dtype, [...shape], encodeMinifloats(dtype, scaled.map((v, i) => Math.fround(v + zeroPoint(i))), saturate));
   const range = INT_RANGES[dtype];
   if (!range) throw new NeuropodError('INFERENCE_FAILED', `cannot quantize to ${dtype}`);
   const q = scaled.map((v, i) => Math.min(range[1], Math.max(range[0], roundHalfEven(v) + zeroPoint(i))));

@@ -5,9 +5,9 @@
  */
 import { NeuropodError } from '../src/api/errors.js';
 import { Tensor, sizeOf } from '../src/tensor/tensor.js';
-import { toNumbers } from './elements.js';
-import { decodeMiniFloat, isMiniFloat } from './float8.js';
+import { quantizedValues as valuesOf } from './quantize.js';
 import type { KernelContext } from './registry.js';
+import { toNumbers } from './elements.js';
 
 export interface ConvGeometry {
   kernel: number[];
@@ -42,9 +42,6 @@ export function convGeometry(input: readonly number[], kernel: number[], ctx: Ke
   return { kernel, strides, dilations, padsBegin, out };
 }
 
-function valuesOf(t: Tensor): Float64Array {
-  return isMiniFloat(t.dtype) ? Float64Array.from(t.data as Uint8Array, (b) => decodeMiniFloat(t.dtype, b)) : toNumbers(t);
-}
 
 /** For each output position (flat) and kernel position (flat), the input offset within one channel, or -1 in padding. */
 function gatherOffsets(inShape: readonly number[], g: ConvGeometry): Int32Array {
