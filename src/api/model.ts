@@ -1,0 +1,109 @@
+import type { PackageSource } from '../archive/open-package.js';
+import type { OpTiming } from '../runtime/executor.js';
+import type { GraphTensorSpec } from '../spec/graph-spec.js';
+import type { TensorSpec } from '../spec/types.js';
+import { validateAgainstSpec } from '../spec/validate.js';
+import { Tensor } from '../tensor/tensor.js';
+import { NeuropodError, runtimeError } from './errors.js';
+import { openModel, type OpenedModel } from './open-model.js';
+import { resolveOptions, throwIfAborted, type BackendName, type InferOptions, type LoadOptions } from './options.js';
+import { Session } from './session.js';
+
+export type InferInputs = Record<string, Tensor> | ReadonlyMap<string, Tensor>;
+
+/** Opens a Neuropod package (or a bare ONNX / TF.js model), imports it and readies it to run. */
+export async function load(source: PackageSource, options: LoadOptions = {}): Promise<Model> {
+  const resolved = resolveOptions(options);
+  throwIfAborted(options.signal, 'load()');
+  const opened = await openModel(source, options.signal);
+  return new Model(opened, new Session(opened.imported, opened.source), resolved.backend, resolved.validate);
+}
+
+/** A loaded model: its Neuropod spec, and `infer`. */
+export class Model {
+  readonly name: string;
+  readonly platform: string;
+  /** The input spec, in config order; dims are null (any), a size, or a symbol. */
+  readonly inputs: readonly Readonly<TensorSpec>[];
+  readonly outputs: readonly Readonly<TensorSpec>[];
+  private session: Session | undefined;
+  private timings: OpTiming[] = [];
+
+  /** Use load(); the constructor is internal. */
+  constructor(
+    opened: OpenedModel,
+    session: Session,
+    readonly backend: BackendName,
+    private readonly validate: boolean,
+  ) {
+    this.name = opened.name;
+    this.platform = opened.platform;
+    this.inputs = frozenSpecs(opened.inputs);
+    this.outputs = frozenSpecs(opened.outputs);
+    this.session = session;
+  }
+
+  /**
+   * Runs the model. Inputs are checked against the input spec first and outputs against the output spec after
+   * (unless load() had validate: false); absent inputs are allowed, as in Neuropod.
+   */
+  async infer(inputs: InferInputs, options: InferOptions = {}): Promise<Record<string, Tensor>> {
+    const session = this.live();
+    throwIfAborted(options.signal, 'infer()');
+    const given = inputMap(inputs);
+    if (this.validate) validateAgainstSpec(given, this.inputs, 'input');
+    else rejectUnknownInputs(given, this.inputs, session);
+    const wanted = this.requested(options.outputs, session);
+    const timings: OpTiming[] = [];
+    const produced = session.run(given, wanted, timings);
+    this.timings = timings;
+    throwIfAborted(options.signal, 'infer()');
+    if (this.validate) validateAgainstSpec(produced, this.outputs, 'output');
+    return Object.fromEntries(produced);
+  }
+
+  /** Per-operator timings of the last infer(). */
+  profile(): OpTiming[] {
+    return this.timings.map((t) => ({ ...t }));
+  }
+
+  async dispose(): Promise<void> {
+    this.session?.dispose();
+    this.session = undefined;
+    this.timings = [];
+  }
+
+  private live(): Session {
+    if (!this.session) throw new NeuropodError('DISPOSED', `model '${this.name}' was disposed; load it again to run it`);
+    return this.session;
+  }
+
+  /** Neuropod: no request means every output; a name the model does not produce is an error. */
+  private requested(outputs: readonly string[] | undefined, session: Session): readonly string[] {
+    if (outputs !== undefined && !Array.isArray(outputs)) throw new NeuropodError('USAGE', `infer(): outputs must be an array of names`);
+    if (!outputs || outputs.length === 0) return session.outputNames;
+    for (const name of outputs) {
+      if (!session.outputNames.includes(name)) throw runtimeError('OUTPUT_UNKNOWN', `Tried to request a tensor that does not exist: ${name}`);
+    }
+    return outputs;
+  }
+}
+
+function frozenSpecs(specs: readonly GraphTensorSpec[]): readonly Readonly<TensorSpec>[] {
+  return Object.freeze(specs.map((s) => Object.freeze({ ...s, shape: Object.freeze([...s.shape]) as TensorSpec['shape'] })));
+}
+
+function inputMap(inputs: InferInputs): Map<string, Tensor> {
+  if (inputs === null || typeof inputs !== 'object') throw new NeuropodError('USAGE', `infer(): inputs must be an object or Map of name -> Tensor, got ${String(inputs)}`);
+  const entries = inputs instanceof Map ? [...inputs.entries()] : Object.entries(inputs);
+  for (const [name, t] of entries) {
+    if (!(t instanceof Tensor)) throw new NeuropodError('USAGE', `infer(): input '${name}' is not a Tensor (make one with tensor(data, shape, dtype))`);
+  }
+  return new Map(entries);
+}
+
+/** Without validation, names still must mean something: a spec input or a graph input. */
+function rejectUnknownInputs(given: ReadonlyMap<string, Tensor>, specs: readonly TensorSpec[], session: Session): void {
+  const unknown = [...given.keys()].filter((n) => !session.takes(n) && !specs.some((s) => s.name === n));
+  if (unknown.length) throw runtimeError('SPEC_UNKNOWN_NAME', `Tensor name(s) '[${unknown.join(', ')}]' are not found in the input spec`);
+}

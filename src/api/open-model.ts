@@ -1,0 +1,130 @@
+import { readNeuropodConfig } from '../archive/config.js';
+import { verifiedByManifest } from '../archive/manifest.js';
+import { looksLikeZip, openSource, type OpenedSource, type PackageSource } from '../archive/open-package.js';
+import type { PackageFiles } from '../archive/package-files.js';
+import { zipPackage } from '../archive/zip-package.js';
+import type { ImportedModel } from '../formats/importer.js';
+import { importerFor } from '../formats/platforms.js';
+import { specFromGraph, type GraphTensorSpec } from '../spec/graph-spec.js';
+import type { NeuropodConfig } from '../spec/types.js';
+import { isNeuropodError, NeuropodError } from './errors.js';
+import { throwIfAborted } from './options.js';
+
+/** A package or bare model, read and imported: what a session runs and what `inspect` reports. */
+export interface OpenedModel {
+  source: string;
+  name: string;
+  platform: string;
+  inputs: GraphTensorSpec[];
+  outputs: GraphTensorSpec[];
+  imported: ImportedModel;
+  /** Bytes of the zip or bare file; undefined for directories. */
+  byteLength?: number;
+  /** The package's config.json; undefined for a bare model. */
+  config?: NeuropodConfig;
+}
+
+/**
+ * A directory is a package; bytes starting like a zip are a package; other bytes are a bare model: a TF.js
+ * model.json when they are JSON naming modelTopology or weightsManifest, otherwise an ONNX file.
+ */
+export async function openModel(source: PackageSource, signal?: AbortSignal): Promise<OpenedModel> {
+  const opened = await openSource(source, signal);
+  throwIfAborted(signal, 'load()');
+  if (opened.kind === 'directory') return openPackageModel(opened.files, signal);
+  if (looksLikeZip(opened.bytes)) return { ...(await openPackageModel(zipPackage(opened.bytes, opened.source), signal)), byteLength: opened.bytes.length };
+  const bare = isTfjsModelJson(opened.bytes) ? await openBareTfjs(opened) : await openBareOnnx(opened);
+  return { ...bare, byteLength: opened.bytes.length };
+}
+
+async function openPackageModel(raw: PackageFiles, signal?: AbortSignal): Promise<OpenedModel> {
+  const files = await verifiedByManifest(raw);
+  const config = await readNeuropodConfig(files);
+  if (config.customOps.length) {
+    throw new NeuropodError(
+      'CUSTOM_OPS_UNSUPPORTED',
+      `${files.source} needs native custom ops (${config.customOps.join(', ')} in 0/ops), which cannot be loaded in a browser or by this engine. ` +
+        'Package the model without custom ops, or export it to ONNX with those ops expressed in standard operators.',
+    );
+  }
+  const importer = await importerFor(config.platform);
+  const imported = await importer(files, config);
+  throwIfAborted(signal, 'load()');
+  return { source: files.source, name: config.name, platform: config.platform, inputs: config.inputSpec, outputs: config.outputSpec, imported, config };
+}
+
+async function openBareOnnx(opened: Extract<OpenedSource, { kind: 'file' }>): Promise<Omit<OpenedModel, 'byteLength'>> {
+  const { decodeOnnxModel } = await import('../formats/onnx/decode.js');
+  let model;
+  try {
+    model = await decodeOnnxModel(opened.bytes, { source: opened.source, externalData: opened.sibling });
+  } catch (e) {
+    if (isNeuropodError(e) && e.code === 'MODEL_INVALID') {
+      throw new NeuropodError(
+        'ARCHIVE_INVALID',
+        `${opened.source} is not a Neuropod package (not a zip: it does not start with PK\\x03\\x04, and not a directory) nor a model file this engine reads bare (ONNX, TF.js model.json): ${e.message}`,
+        { cause: e },
+      );
+    }
+    throw e;
+  }
+  const spec = specFromGraph(model.graph);
+  return { source: opened.source, name: bareName(opened.fileName, model.graph.name), platform: 'onnx', ...spec, imported: { model } };
+}
+
+/** A TF.js model.json on its own: the tfjs importer reads it as a package whose 0/data/ is the folder it sits in. */
+async function openBareTfjs(opened: Extract<OpenedSource, { kind: 'file' }>): Promise<Omit<OpenedModel, 'byteLength'>> {
+  const files = filesBesideModelJson(opened);
+  const name = bareName(opened.fileName === 'model.json' ? opened.source.split(/[\\/]/).slice(-2, -1)[0] ?? 'model' : opened.fileName, '');
+  const config: NeuropodConfig = { name, platform: 'tfjs', platformVersionSemver: '*', inputSpec: [], outputSpec: [], customOps: [], inputTensorDevice: {} };
+  const imported = await (await importerFor('tfjs'))(files, config);
+  const spec = specFromGraph(imported.model.graph);
+  return { source: opened.source, name, platform: 'tfjs', ...spec, imported };
+}
+
+const MODEL_JSON = '0/data/model.json';
+
+function filesBesideModelJson(opened: Extract<OpenedSource, { kind: 'file' }>): PackageFiles {
+  const dataPath = (path: string): string | undefined => {
+    const p = path.replace(/^\.?\//, '');
+    return p.toLowerCase().startsWith('0/data/') ? p.slice('0/data/'.length) : undefined;
+  };
+  const read = async (path: string): Promise<Uint8Array> => {
+    const rel = dataPath(path);
+    if (rel === undefined) throw new NeuropodError('ARCHIVE_ENTRY_MISSING', `${opened.source} is a bare model.json: it has no '${path}'`);
+    if (rel.toLowerCase() === 'model.json') return opened.bytes;
+    if (!opened.sibling) throw new NeuropodError('ARCHIVE_ENTRY_MISSING', `${opened.source} has no location, so the weight file '${rel}' beside it cannot be read; load the model.json by path or URL`);
+    return opened.sibling(rel);
+  };
+  return {
+    source: opened.source,
+    list: () => [MODEL_JSON],
+    has: async (path) => {
+      const rel = dataPath(path);
+      if (rel === undefined) return false;
+      if (rel.toLowerCase() === 'model.json') return true;
+      return opened.sibling ? opened.sibling(rel).then(() => true, () => false) : false;
+    },
+    read,
+    readText: async (path) => new TextDecoder().decode(await read(path)),
+    listUnder: async (prefix) => (MODEL_JSON.startsWith(prefix.toLowerCase()) ? [MODEL_JSON] : []),
+  };
+}
+
+function isTfjsModelJson(bytes: Uint8Array): boolean {
+  let i = 0;
+  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)) i++;
+  if (bytes[i] !== 0x7b) return false;
+  try {
+    const json = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
+    return json !== null && typeof json === 'object' && ('modelTopology' in json || 'weightsManifest' in json);
+  } catch {
+    return false;
+  }
+}
+
+/** The file name without its extension, else the graph's name, else 'model'. */
+function bareName(fileName: string, graphName: string): string {
+  const stem = fileName.replace(/\.[^.]*$/, '');
+  return stem && stem !== 'model' ? stem : graphName || stem || 'model';
+}

@@ -1,0 +1,66 @@
+import { NeuropodError } from './errors.js';
+
+/** Backends a caller may ask for. Only 'cpu' (the TypeScript reference) runs today; 'auto' picks it. */
+export const BACKENDS = ['auto', 'cpu', 'wasm', 'webgpu'] as const;
+export type BackendChoice = (typeof BACKENDS)[number];
+/** What a loaded model runs on. */
+export type BackendName = 'cpu' | 'wasm' | 'webgpu';
+
+/** Backends built so far, best first: 'auto' takes the first. */
+const AVAILABLE: readonly BackendName[] = ['cpu'];
+
+export interface LoadOptions {
+  /** 'auto' (default) chooses the best backend that runs here. 'wasm' and 'webgpu' are coming. */
+  backend?: BackendChoice;
+  /** Neuropod spec checks on inputs before and outputs after each infer (default true). */
+  validate?: boolean;
+  /** Cancels loading (fetches and import). */
+  signal?: AbortSignal;
+  /** Run the engine in a Worker (accepted now; the Worker path is coming, the engine runs in the calling thread). */
+  worker?: boolean;
+  /** WASM threads (accepted now; used once the wasm backend lands). */
+  threads?: number;
+}
+
+export interface InferOptions {
+  /** Outputs to compute and return; empty or absent means every output. */
+  outputs?: readonly string[];
+  signal?: AbortSignal;
+}
+
+export interface ResolvedOptions {
+  backend: BackendName;
+  validate: boolean;
+}
+
+function usage(message: string): NeuropodError {
+  return new NeuropodError('USAGE', `load(): ${message}`);
+}
+
+/** Checks load() options and picks the backend. */
+export function resolveOptions(options: LoadOptions = {}): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) throw usage(`options must be an object, got ${String(options)}`);
+  const choice = options.backend ?? 'auto';
+  if (!(BACKENDS as readonly string[]).includes(choice)) throw usage(`backend must be one of ${BACKENDS.join(', ')}; got ${JSON.stringify(choice)}`);
+  if (options.validate !== undefined && typeof options.validate !== 'boolean') throw usage(`validate must be true or false; got ${JSON.stringify(options.validate)}`);
+  if (options.worker !== undefined && typeof options.worker !== 'boolean') throw usage(`worker must be true or false; got ${JSON.stringify(options.worker)}`);
+  if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads > 0)) throw usage(`threads must be a positive integer; got ${JSON.stringify(options.threads)}`);
+  if (options.signal !== undefined && !isAbortSignal(options.signal)) throw usage('signal must be an AbortSignal');
+  return { backend: pickBackend(choice), validate: options.validate ?? true };
+}
+
+function pickBackend(choice: BackendChoice): BackendName {
+  if (choice === 'auto') return AVAILABLE[0]!;
+  if (!AVAILABLE.includes(choice)) {
+    throw new NeuropodError('BACKEND_UNAVAILABLE', `backend '${choice}' is not available in this build yet; use 'cpu' or 'auto' (available: ${AVAILABLE.join(', ')})`);
+  }
+  return choice;
+}
+
+function isAbortSignal(v: unknown): v is AbortSignal {
+  return typeof v === 'object' && v !== null && typeof (v as AbortSignal).aborted === 'boolean' && typeof (v as AbortSignal).addEventListener === 'function';
+}
+
+export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
+  if (signal?.aborted) throw new NeuropodError('ABORTED', `${what} was cancelled`, { cause: signal.reason });
+}

@@ -1,0 +1,71 @@
+import { referenceKernels } from '../../kernels/index.js';
+import type { StateBinding } from '../formats/importer.js';
+import type { Graph } from '../graph/ir.js';
+import type { Value } from '../graph/value.js';
+import { GraphExecutor, topologicalOrder, type OpTiming } from '../runtime/executor.js';
+import { Tensor } from '../tensor/tensor.js';
+import type { ImportedModel } from '../formats/importer.js';
+import { NeuropodError } from './errors.js';
+
+/**
+ * One imported model on the reference executor. Unsupported operators fail here, at load. Variables
+ * (StateBinding) keep their value from one run to the next.
+ */
+export class Session {
+  private readonly executor: GraphExecutor;
+  private readonly state = new Map<StateBinding, Tensor>();
+  private readonly graphInputs: Set<string>;
+  readonly outputNames: readonly string[];
+
+  constructor(
+    private readonly imported: ImportedModel,
+    private readonly source: string,
+  ) {
+    this.executor = new GraphExecutor(imported.model, referenceKernels);
+    this.executor.checkSupported();
+    for (const binding of imported.state ?? []) this.state.set(binding, binding.initial);
+    const graph = imported.model.graph;
+    this.graphInputs = new Set(graph.inputs.map((i) => i.name));
+    this.outputNames = graph.outputs.map((o) => o.name);
+  }
+
+  get graph(): Graph {
+    return this.imported.model.graph;
+  }
+
+  /** Whether the graph takes `name` as an input (a spec may list inputs the model never takes). */
+  takes(name: string): boolean {
+    return this.graphInputs.has(name);
+  }
+
+  run(inputs: ReadonlyMap<string, Tensor>, wanted: readonly string[], timings: OpTiming[]): Map<string, Tensor> {
+    const feeds = new Map<string, Value>();
+    for (const [name, t] of inputs) if (this.takes(name)) feeds.set(name, t);
+    for (const [binding, value] of this.state) feeds.set(binding.input, value);
+    const stateOutputs = [...this.state.keys()].map((b) => b.output).filter((n) => !wanted.includes(n));
+    this.checkFed(feeds, wanted);
+    const values = this.executor.run(feeds, [...wanted, ...stateOutputs], timings);
+    for (const binding of this.state.keys()) this.state.set(binding, this.tensorOf(values.get(binding.output), binding.output));
+    return new Map(wanted.map((name) => [name, this.tensorOf(values.get(name), name)]));
+  }
+
+  /** An input the wanted outputs depend on, with no value and no initializer, is the caller's omission: say so. */
+  private checkFed(feeds: Map<string, Value>, wanted: readonly string[]): void {
+    const graph = this.graph;
+    const used = new Set(topologicalOrder(graph, wanted).flatMap((n) => n.inputs));
+    for (const name of wanted) used.add(name);
+    const missing = graph.inputs.map((i) => i.name).filter((n) => used.has(n) && !feeds.has(n) && !graph.initializers.has(n));
+    if (missing.length) {
+      throw new NeuropodError('USAGE', `infer(): ${this.source} needs input(s) ${missing.map((n) => `'${n}'`).join(', ')} to compute ${wanted.map((n) => `'${n}'`).join(', ')}`);
+    }
+  }
+
+  private tensorOf(v: Value | undefined, name: string): Tensor {
+    if (v instanceof Tensor) return v;
+    throw new NeuropodError('INFERENCE_FAILED', `output '${name}' of ${this.source} is ${v === undefined ? 'missing' : `a ${v.constructor.name}, not a tensor`}`);
+  }
+
+  dispose(): void {
+    this.state.clear();
+  }
+}

@@ -1,0 +1,9 @@
+/** neuropod-web: open Neuropod packages (and bare ONNX / TF.js models) and run them in the browser and Node. */
+export { load, Model, type InferInputs } from './api/model.js';
+export { BACKENDS, type BackendChoice, type BackendName, type InferOptions, type LoadOptions } from './api/options.js';
+export { ERROR_CODES, isNeuropodError, NeuropodError, type ErrorCode } from './api/errors.js';
+export type { PackageSource } from './archive/open-package.js';
+export { tensor, Tensor, type Shape } from './tensor/tensor.js';
+export { DTYPES, NEUROPOD_DTYPES, type DType, type TensorData } from './tensor/dtype.js';
+export type { NeuropodConfig, Platform, SpecDim, TensorSpec } from './spec/types.js';
+export type { OpTiming } from './runtime/executor.js';
