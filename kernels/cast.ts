@@ -73,14 +73,30 @@ function converter(from: DType, to: DType): (v: Scalar) => Scalar {
   return (v) => v;
 }
 
+/** int4/uint4 from Cast-25 on: truncated toward zero, then wrapped to 4 bits as other integer casts wrap. */
+function wrapTo4Bits(to: DType, v: number): number {
+  const u = (((Number.isFinite(v) ? Math.trunc(v) : 0) % 16) + 16) % 16;
+  return to === 'int4' && u >= 8 ? u - 16 : u;
+}
+
+export interface CastOptions {
+  /** Out-of-range values to float8 become the largest finite value (Cast-19 `saturate`, default on). */
+  saturate?: boolean;
+  /** Opset of the Cast: before 25, int4/uint4 targets round half to even and clamp (the opset-21 reference). */
+  opset?: number;
+}
+
 /**
  * Cast (all opsets) between every dtype: float to int truncates toward zero; to float8 rounds to nearest even
- * and, with `saturate` (opset 19+, default on), clamps out-of-range values to the largest finite value; to int4
- * rounds half to even and clamps; strings parse and print as Cast's doc says.
+ * and, with `saturate`, clamps out-of-range values to the largest finite value; strings parse and print as
+ * Cast's doc says.
  */
-export function castTensor(x: Tensor, to: DType, saturate = true): Tensor {
+export function castTensor(x: Tensor, to: DType, { saturate = true, opset = 25 }: CastOptions = {}): Tensor {
   if (x.dtype === to) return x;
-  const convert = converter(x.dtype, to);
+  const base = converter(x.dtype, to);
+  const convert = (to === 'int4' || to === 'uint4') && opset >= 25
+    ? (v: Scalar) => wrapTo4Bits(to, typeof v === 'bigint' ? Number(BigInt.asIntN(8, v)) : (base(v) as number))
+    : base;
   const v = readElements(x);
   const sink = new ElementSink(to, x.size, saturate);
   for (let i = 0; i < v.length; i++) sink.values[i] = convert(v[i]!);
@@ -100,14 +116,14 @@ export const castKernels: KernelDef[] = [
       const to = ctx.attrs.raw('to');
       // Cast-1 named the type as a string ('FLOAT'); later opsets use the TensorProto enum.
       const dtype = to?.type === 'string' ? targetOf(STRING_NAMES[to.value.toUpperCase()] ?? -1) : targetOf(ctx.attrs.require('to', 'int'));
-      return [castTensor(tensorInput(inputs, 0, 'Cast'), dtype, ctx.attrs.int('saturate', 1) === 1)];
+      return [castTensor(tensorInput(inputs, 0, 'Cast'), dtype, { saturate: ctx.attrs.int('saturate', 1) === 1, opset: ctx.opset })];
     },
   },
   {
     op: 'CastLike',
     run(inputs, ctx) {
       const target = tensorInput(inputs, 1, 'CastLike');
-      return [castTensor(tensorInput(inputs, 0, 'CastLike'), target.dtype, ctx.attrs.int('saturate', 1) === 1)];
+      return [castTensor(tensorInput(inputs, 0, 'CastLike'), target.dtype, { saturate: ctx.attrs.int('saturate', 1) === 1, opset: ctx.opset })];
     },
   },
 ];

@@ -97,7 +97,7 @@ export function encodeMinifloat(value: number, f: MinifloatFormat, saturate: boo
   const sign = negative ? signBit : 0;
   const topExp = (1 << f.exponentBits) - 1;
   const max = maxFinite(f);
-  if (Number.isNaN(value)) return f.specials === 'none' ? topExp << m | ((1 << m) - 1) : nanCode(f, negative);
+  if (Number.isNaN(value)) return f.specials === 'none' ? signBit : nanCode(f, negative);
   const a = Math.abs(value);
   const overflow = (): number => {
     if (saturate || f.specials === 'none') return sign | encodeMinifloat(max, f, true);
