@@ -20,12 +20,10 @@ export interface AttentionProblem {
   scale: number;
   /** Added to the scaled score of (b, n, s, l); -Infinity masks. */
   bias?: (b: number, n: number, s: number, l: number) => number;
-  /** Applied to the scaled (and biased, per `softcapAfterBias`) score: softcap * tanh(x / softcap). */
+  /** Applied to the scaled score before the bias, so masked scores stay -Infinity: softcap * tanh(x / softcap). */
   softcap?: number;
-  /** ONNX Attention adds the mask before the softcap; onnxruntime's GQA caps first, then masks. */
-  softcapAfterBias?: boolean;
-  /** Scores of one row at a stage (ONNX qk_matmul_output): 0 raw, 1 biased, 2 capped, 3 softmax. */
-  capture?: { stage: number; into: Float64Array };
+  /** Where to copy each row of scores ([batch, qHeads, qLen, kvLen]): after the softcap, after the bias, or the softmax. */
+  capture?: { after: 'softcap' | 'bias' | 'softmax'; into: Float64Array };
 }
 
 /** Softmax of a row in place; a row with no finite score becomes zeros (never NaN). */
@@ -48,8 +46,8 @@ export function attend(p: AttentionProblem): Float64Array {
   const group = qHeads / kvHeads;
   const row = new Float64Array(kvLen);
   const cap = p.softcap && p.softcap > 0 ? p.softcap : 0;
-  const capRow = (): void => {
-    if (cap) for (let l = 0; l < kvLen; l++) row[l] = cap * Math.tanh(row[l]! / cap);
+  const capture = (after: string, at: number): void => {
+    if (p.capture?.after === after) p.capture.into.set(row, at);
   };
   for (let b = 0; b < batch; b++) {
     for (let n = 0; n < qHeads; n++) {
@@ -61,16 +59,13 @@ export function attend(p: AttentionProblem): Float64Array {
           const kOff = (kvHead * kvLen + l) * h;
           let dot = 0;
           for (let i = 0; i < h; i++) dot += p.q[qOff + i]! * p.k[kOff + i]!;
-          row[l] = dot * p.scale;
+          row[l] = cap ? cap * Math.tanh((dot * p.scale) / cap) : dot * p.scale;
         }
-        if (p.capture?.stage === 0) p.capture.into.set(row, rowAt);
-        if (!p.softcapAfterBias) capRow();
+        capture('softcap', rowAt);
         if (p.bias) for (let l = 0; l < kvLen; l++) row[l]! += p.bias(b, n, s, l);
-        if (p.capture?.stage === 1) p.capture.into.set(row, rowAt);
-        if (p.softcapAfterBias) capRow();
-        if (p.capture?.stage === 2) p.capture.into.set(row, rowAt);
+        capture('bias', rowAt);
         softmaxRow(row);
-        if (p.capture?.stage === 3) p.capture.into.set(row, rowAt);
+        capture('softmax', rowAt);
         const oOff = ((b * qHeads + n) * qLen + s) * hv;
         for (let l = 0; l < kvLen; l++) {
           const w = row[l]!;
