@@ -13,7 +13,7 @@ import { sha256Hex } from '../archive/manifest.js';
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 const node = (opType: string, inputs: string[], outputs: string[]): Node => ({ name: `${opType}_0`, opType, domain: '', inputs, outputs, attributes: new Map() });
 const f32 = (values: number[], shape: number[]): Tensor => tensor(new Float32Array(values), shape);
-const values = (t: Tensor | undefined) => [t?.dtype, t?.shape, Array.from(t?.numeric ?? [])];
+const values = (t: Tensor | undefined) => [t?.dtype, t?.shape, t ? Array.from(t.numeric as ArrayLike<number | bigint>) : undefined];
 
 /** out = x + y and twice = out + out, on float32 [batch, 2]; the model of NEUROPOD-FORMAT.md section 7's addition case. */
 function additionModel(): IrModel {
