@@ -62,6 +62,12 @@ describe('com.microsoft QLinear ops', () => {
     const [y] = ms('QLinearAdd', [u8([2], [10, 20]), f32([], [0.5]), u8([], [0]), u8([2], [4, 6]), f32([], [1]), u8([], [2]), f32([], [0.25]), u8([], [10])]);
     expect(ints(y!)).toEqual([38, 66]);
   });
+  it('GatherBlockQuantized gathers rows (negative index from the end) dequantized per block of quantize_axis', () => {
+    const data = new Tensor('int4', [2, 4], Int8Array.of(7, 7, 7, 7, 1, -2, 3, 4));
+    const [y] = ms('GatherBlockQuantized', [data, new Tensor('int32', [1], Int32Array.of(-1)), f32([2, 2], [1, 1, 0.5, 2])], { block_size: 2, quantize_axis: 1, gather_axis: 0 });
+    expect(y!.shape).toEqual([1, 4]);
+    expect(rounded(y!)).toEqual([0.5, -1, 6, 8]);
+  });
   it('QLinearConcat joins operands of different scales on the output scale', () => {
     const [y] = ms('QLinearConcat', [f32([], [1]), u8([], [0]), u8([1, 1], [4]), f32([], [0.5]), u8([], [0]), u8([1, 2], [3, 5]), f32([], [2]), u8([], [1])], { axis: 1 });
     expect(y!.shape).toEqual([1, 3]);

@@ -267,6 +267,40 @@ function dynamicQuantizeMatMul(inputs: Inputs): Tensor {
   return matMulIntegerToFloat([qa, b, aScale, bScale, aZp, bZp, bias]);
 }
 
+/**
+ * GatherBlockQuantized (com.microsoft): Gather along gather_axis of data dequantized in blocks of block_size along
+ * quantize_axis. uint8 data packs `bits`-bit values low bits first; the default zero point is 0 for int4 and
+ * 2^(bits-1) for unsigned data.
+ */
+function gatherBlockQuantized(inputs: Inputs, ctx: KernelContext): Tensor {
+  const data = tensorInput(inputs, 0, 'GatherBlockQuantized');
+  const indices = toNumbers(tensorInput(inputs, 1, 'GatherBlockQuantized'));
+  const indexShape = tensorInput(inputs, 1, 'GatherBlockQuantized').shape;
+  const scales = tensorInput(inputs, 2, 'GatherBlockQuantized');
+  const zp = optionalTensor(inputs, 3);
+  const bits = ctx.attrs.int('bits', 4);
+  const perByte = data.dtype === 'uint8' ? 8 / bits : 1;
+  const shape = [...data.shape.slice(0, -1), data.shape[data.rank - 1]! * perByte];
+  const raw = quantizedValues(data);
+  const q = perByte === 1 ? raw : Float64Array.from({ length: raw.length * perByte }, (_, i) => (raw[Math.floor(i / perByte)]! >> ((i % perByte) * bits)) & ((1 << bits) - 1));
+  const zpValues = zp && (perByte === 1 ? quantizedValues(zp) : Float64Array.from({ length: zp.size * perByte }, (_, i) => ((zp.data as Uint8Array)[Math.floor(i / perByte)]! >> ((i % perByte) * bits)) & ((1 << bits) - 1)));
+  const index = paramIndex(shape, scales.shape, ctx.attrs.int('quantize_axis', shape.length - 1), ctx.attrs.int('block_size', 128));
+  const defaultZp = data.dtype === 'int4' || data.dtype === 'int8' ? 0 : 1 << (bits - 1);
+  const values = dequantize(q, { scale: toNumbers(scales), zeroPoint: zpValues ?? new Float64Array(sizeOf(scales.shape)).fill(defaultZp), index });
+  const axis = normalizeAxis(ctx.attrs.int('gather_axis', 0), shape.length);
+  const n = shape[axis]!;
+  const inner = sizeOf(shape.slice(axis + 1));
+  const outer = sizeOf(shape.slice(0, axis));
+  const out = new Float64Array(outer * indices.length * inner);
+  for (let o = 0; o < outer; o++) {
+    indices.forEach((raw, j) => {
+      const at = raw < 0 ? raw + n : raw;
+      out.set(values.subarray((o * n + at) * inner, (o * n + at + 1) * inner), (o * indices.length + j) * inner);
+    });
+  }
+  return fromNumbers(scales.dtype, [...shape.slice(0, axis), ...indexShape, ...shape.slice(axis + 1)], out);
+}
+
 const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
 const ms = 'com.microsoft';
 
@@ -287,5 +321,6 @@ export const quantizeKernels: KernelDef[] = [
   { op: 'QLinearGlobalAveragePool', domain: ms, run: (inputs, ctx) => [qLinearGlobalAveragePool(inputs, ctx)] },
   { op: 'QLinearConcat', domain: ms, run: (inputs, ctx) => [qLinearConcat(inputs, ctx)] },
   { op: 'MatMulIntegerToFloat', domain: ms, run: (inputs) => [matMulIntegerToFloat(inputs)] },
+  { op: 'GatherBlockQuantized', domain: ms, run: (inputs, ctx) => [gatherBlockQuantized(inputs, ctx)] },
   { op: 'DynamicQuantizeMatMul', domain: ms, run: (inputs) => [dynamicQuantizeMatMul(inputs)] },
 ];
