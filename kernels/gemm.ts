@@ -11,18 +11,46 @@ import type { FloatArray } from './float-data.js';
 const NB = 256;
 const KB = 128;
 
-/** C[m×n] += A[m×k]·B[k×n]: i-k-j order, k unrolled by four so each C element is loaded and stored once per four. */
+/**
+ * C[m×n] += A[m×k]·B[k×n] in i-k-j order: two rows of A and four of B at a time, so each B element loaded
+ * serves two C rows and each C element is loaded and stored once per four products.
+ */
 export function gemm(m: number, n: number, k: number, a: FloatArray, aOff: number, b: FloatArray, bOff: number, c: FloatArray, cOff: number): void {
   for (let j0 = 0; j0 < n; j0 += NB) {
     const j1 = Math.min(n, j0 + NB);
     for (let k0 = 0; k0 < k; k0 += KB) {
       const k1 = Math.min(k, k0 + KB);
-      for (let i = 0; i < m; i++) gemmRowTile(a, aOff + i * k, b, bOff, n, c, cOff + i * n, j0, j1, k0, k1);
+      let i = 0;
+      for (; i + 2 <= m; i += 2) twoRowTile(a, aOff + i * k, k, b, bOff, n, c, cOff + i * n, j0, j1, k0, k1);
+      if (i < m) oneRowTile(a, aOff + i * k, b, bOff, n, c, cOff + i * n, j0, j1, k0, k1);
     }
   }
 }
 
-function gemmRowTile(a: FloatArray, aRow: number, b: FloatArray, bOff: number, n: number, c: FloatArray, cRow: number, j0: number, j1: number, k0: number, k1: number): void {
+function twoRowTile(a: FloatArray, r0: number, k: number, b: FloatArray, bOff: number, n: number, c: FloatArray, c0: number, j0: number, j1: number, k0: number, k1: number): void {
+  const r1 = r0 + k, c1 = c0 + n;
+  let p = k0;
+  for (; p + 4 <= k1; p += 4) {
+    const a00 = a[r0 + p]!, a01 = a[r0 + p + 1]!, a02 = a[r0 + p + 2]!, a03 = a[r0 + p + 3]!;
+    const a10 = a[r1 + p]!, a11 = a[r1 + p + 1]!, a12 = a[r1 + p + 2]!, a13 = a[r1 + p + 3]!;
+    const b0 = bOff + p * n, b1 = b0 + n, b2 = b1 + n, b3 = b2 + n;
+    for (let j = j0; j < j1; j++) {
+      const v0 = b[b0 + j]!, v1 = b[b1 + j]!, v2 = b[b2 + j]!, v3 = b[b3 + j]!;
+      c[c0 + j] += a00 * v0 + a01 * v1 + a02 * v2 + a03 * v3;
+      c[c1 + j] += a10 * v0 + a11 * v1 + a12 * v2 + a13 * v3;
+    }
+  }
+  for (; p < k1; p++) {
+    const x0 = a[r0 + p]!, x1 = a[r1 + p]!, b0 = bOff + p * n;
+    for (let j = j0; j < j1; j++) {
+      const v = b[b0 + j]!;
+      c[c0 + j] += x0 * v;
+      c[c1 + j] += x1 * v;
+    }
+  }
+}
+
+function oneRowTile(a: FloatArray, aRow: number, b: FloatArray, bOff: number, n: number, c: FloatArray, cRow: number, j0: number, j1: number, k0: number, k1: number): void {
   let p = k0;
   for (; p + 4 <= k1; p += 4) {
     const a0 = a[aRow + p]!, a1 = a[aRow + p + 1]!, a2 = a[aRow + p + 2]!, a3 = a[aRow + p + 3]!;
@@ -30,9 +58,7 @@ function gemmRowTile(a: FloatArray, aRow: number, b: FloatArray, bOff: number, n
     for (let j = j0; j < j1; j++) c[cRow + j] += a0 * b[b0 + j]! + a1 * b[b1 + j]! + a2 * b[b2 + j]! + a3 * b[b3 + j]!;
   }
   for (; p < k1; p++) {
-    const av = a[aRow + p]!;
-    if (av === 0) continue;
-    const b0 = bOff + p * n;
+    const av = a[aRow + p]!, b0 = bOff + p * n;
     for (let j = j0; j < j1; j++) c[cRow + j] += av * b[b0 + j]!;
   }
 }
