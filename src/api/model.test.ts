@@ -194,17 +194,15 @@ describe('Model lifecycle and options', () => {
 
 describe('load() of a Neuropod package', () => {
   it('reports name, platform and spec from config.json', async () => {
-    let model: Model;
-    try {
-      model = await load(neuropodZip(CONFIG));
-    } catch (e) {
-      // The onnx package importer is another engineer's (src/formats/onnx/importer.ts); until it lands it refuses clearly.
-      expect(e).toMatchObject({ code: 'PLATFORM_UNSUPPORTED' });
-      return;
-    }
+    const model = await load(neuropodZip(CONFIG));
     expect([model.name, model.platform]).toEqual(['addition_model', 'onnx']);
     expect(model.inputs).toEqual(CONFIG.input_spec);
-    expect(values((await model.infer({ x: X, y: Y }, { outputs: ['out'] })).out)).toEqual(['float32', [2, 2], [8, 10, 12, 14]]);
+    expect(model.outputs).toEqual(CONFIG.output_spec);
+  });
+
+  it('runs an onnx package: out = [[8,10],[12,14]]', async () => {
+    const out = await (await load(neuropodZip(CONFIG))).infer({ x: X, y: Y }, { outputs: ['out'] });
+    expect(values(out.out)).toEqual(['float32', [2, 2], [8, 10, 12, 14]]);
   });
 
   it.each([
@@ -218,9 +216,19 @@ describe('load() of a Neuropod package', () => {
     ['a config with device TPU', neuropodZip({ ...CONFIG, input_tensor_device: { x: 'TPU' } }), 'CONFIG_INVALID'],
     ['a config with dim 0', neuropodZip({ ...CONFIG, input_spec: [{ name: 'x', dtype: 'float32', shape: [0, 2] }] }), 'CONFIG_INVALID'],
     ['custom ops', neuropodZip({ ...CONFIG, custom_ops: ['addition_op.so'] }), 'CUSTOM_OPS_UNSUPPORTED'],
-    ['the python platform', neuropodZip({ ...CONFIG, platform: 'python' }), 'PLATFORM_UNSUPPORTED'],
   ])('rejects %s', async (_, bytes, code) => {
     await expect(load(bytes)).rejects.toMatchObject({ code });
+  });
+
+  it('loads a package whose platform cannot run here, reporting its spec; infer() says why', async () => {
+    const model = await load(neuropodZip({ ...CONFIG, platform: 'python' }));
+    expect([model.name, model.platform, model.inputs]).toEqual(['addition_model', 'python', CONFIG.input_spec]);
+    await expect(model.infer({ x: X, y: Y })).rejects.toMatchObject({ code: 'PLATFORM_UNSUPPORTED', message: expect.stringMatching(/^platform 'python' runs arbitrary Python and needs a Python interpreter/) });
+  });
+
+  it('rejects a platform nobody knows at infer, naming the ones it reads', async () => {
+    const model = await load(neuropodZip({ ...CONFIG, platform: 'caffe' }));
+    await expect(model.infer({ x: X, y: Y })).rejects.toMatchObject({ code: 'PLATFORM_UNSUPPORTED', message: expect.stringMatching(/^platform 'caffe' is not one this engine reads; supported: /) });
   });
 
   it('names the file that does not match manifest.json', async () => {

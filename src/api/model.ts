@@ -16,7 +16,8 @@ export async function load(source: PackageSource, options: LoadOptions = {}): Pr
   const resolved = resolveOptions(options);
   throwIfAborted(options.signal, 'load()');
   const opened = await openModel(source, options.signal);
-  return new Model(opened, new Session(opened.imported, opened.source), resolved.backend, resolved.validate);
+  const session = opened.imported ? new Session(opened.imported, opened.source) : opened.unavailable!;
+  return new Model(opened, session, resolved.backend, resolved.validate);
 }
 
 /** A loaded model: its Neuropod spec, and `infer`. */
@@ -26,13 +27,14 @@ export class Model {
   /** The input spec, in config order; dims are null (any), a size, or a symbol. */
   readonly inputs: readonly Readonly<TensorSpec>[];
   readonly outputs: readonly Readonly<TensorSpec>[];
-  private session: Session | undefined;
+  /** The runnable session; the reason it cannot run (platform unsupported); undefined once disposed. */
+  private session: Session | NeuropodError | undefined;
   private timings: OpTiming[] = [];
 
   /** Use load(); the constructor is internal. */
   constructor(
     opened: OpenedModel,
-    session: Session,
+    session: Session | NeuropodError,
     readonly backend: BackendName,
     private readonly validate: boolean,
   ) {
@@ -68,13 +70,14 @@ export class Model {
   }
 
   async dispose(): Promise<void> {
-    this.session?.dispose();
+    if (this.session instanceof Session) this.session.dispose();
     this.session = undefined;
     this.timings = [];
   }
 
   private live(): Session {
     if (!this.session) throw new NeuropodError('DISPOSED', `model '${this.name}' was disposed; load it again to run it`);
+    if (!(this.session instanceof Session)) throw this.session;
     return this.session;
   }
 

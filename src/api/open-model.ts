@@ -17,7 +17,9 @@ export interface OpenedModel {
   platform: string;
   inputs: GraphTensorSpec[];
   outputs: GraphTensorSpec[];
-  imported: ImportedModel;
+  /** Undefined when the platform cannot run here yet: `unavailable` says why, and infer() throws it. */
+  imported?: ImportedModel;
+  unavailable?: NeuropodError;
   /** Bytes of the zip or bare file; undefined for directories. */
   byteLength?: number;
   /** The package's config.json; undefined for a bare model. */
@@ -47,10 +49,16 @@ async function openPackageModel(raw: PackageFiles, signal?: AbortSignal): Promis
         'Package the model without custom ops, or export it to ONNX with those ops expressed in standard operators.',
     );
   }
-  const importer = await importerFor(config.platform);
-  const imported = await importer(files, config);
-  throwIfAborted(signal, 'load()');
-  return { source: files.source, name: config.name, platform: config.platform, inputs: config.inputSpec, outputs: config.outputSpec, imported, config };
+  const opened = { source: files.source, name: config.name, platform: config.platform, inputs: config.inputSpec, outputs: config.outputSpec, config };
+  try {
+    const imported = await (await importerFor(config.platform))(files, config);
+    throwIfAborted(signal, 'load()');
+    return { ...opened, imported };
+  } catch (e) {
+    // The package is sound and its spec readable; only running it is out of reach, so that waits for infer().
+    if (isNeuropodError(e) && e.code === 'PLATFORM_UNSUPPORTED') return { ...opened, unavailable: e };
+    throw e;
+  }
 }
 
 async function openBareOnnx(opened: Extract<OpenedSource, { kind: 'file' }>): Promise<Omit<OpenedModel, 'byteLength'>> {
