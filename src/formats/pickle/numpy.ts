@@ -36,7 +36,7 @@ export class NumpyArray implements Buildable {
     const [shape, dtype, fortran, data] = items.length === 5 ? items.slice(1) : items;
     if (!(dtype instanceof NumpyDType)) throw new NeuropodError('MODEL_INVALID', 'a numpy array pickle has no dtype');
     const dims = (itemsOf(shape!) ?? []).map(Number);
-    this.built = decodeArray(dims, dtype, fortran === true || fortran === 1, data!);
+    this.built = decodeArray(dims, dtype, fortran === true || fortran === 1n, data!);
   }
 
   get tensor(): Tensor {

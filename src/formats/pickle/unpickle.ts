@@ -158,23 +158,20 @@ function latin1(bytes: Uint8Array): string {
 }
 
 /** Two's-complement little-endian integer (LONG1/LONG4). */
-function littleEndianInt(bytes: Uint8Array): number | bigint {
-  if (bytes.length === 0) return 0;
+function littleEndianInt(bytes: Uint8Array): bigint {
+  if (bytes.length === 0) return 0n;
   let v = 0n;
   for (let i = bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]!);
   if (bytes[bytes.length - 1]! & 0x80) v -= 1n << BigInt(bytes.length * 8);
-  return narrow(v);
+  return v;
 }
 
-function narrow(v: bigint): number | bigint {
-  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
-}
 
 /** Protocol 0 `INT`: decimal text, with `01`/`00` meaning True/False (Python 2). */
 function textInt(line: string): PickleValue {
   if (line === '01') return true;
   if (line === '00') return false;
-  return narrow(BigInt(line.replace(/L$/, '')));
+  return BigInt(line.replace(/L$/, ''));
 }
 
 /** Protocol 0 `STRING`: a quoted Python 2 repr whose escapes give the bytes, returned as a latin-1 string. */
@@ -217,10 +214,10 @@ const OPCODES: Partial<Record<number, Handler>> = {
   0x88: (u) => u.push(true), // NEWTRUE
   0x89: (u) => u.push(false), // NEWFALSE
   0x49: (u) => u.push(textInt(u.line())), // INT
-  0x4a: (u) => u.push(u.i32()), // BININT
-  0x4b: (u) => u.push(u.u8()), // BININT1
-  0x4d: (u) => u.push(u.u16()), // BININT2
-  0x4c: (u) => u.push(narrow(BigInt(u.line().replace(/L$/, '')))), // LONG
+  0x4a: (u) => u.push(BigInt(u.i32())), // BININT
+  0x4b: (u) => u.push(BigInt(u.u8())), // BININT1
+  0x4d: (u) => u.push(BigInt(u.u16())), // BININT2
+  0x4c: (u) => u.push(BigInt(u.line().replace(/L$/, ''))), // LONG
   0x8a: (u) => u.push(littleEndianInt(u.take(u.u8()))), // LONG1
   0x8b: (u) => u.push(littleEndianInt(u.take(u.i32()))), // LONG4
   0x46: (u) => u.push(parseFloat(u.line())), // FLOAT

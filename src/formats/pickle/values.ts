@@ -1,6 +1,6 @@
 /**
- * What a pickle decodes to, in JavaScript terms. None is null, bool is boolean, int is number (bigint beyond
- * 2^53), float is number, str is string, bytes is Uint8Array, list is an array, tuple is a PickleTuple, dict is a
+ * What a pickle decodes to, in JavaScript terms. None is null, bool is boolean, int is bigint (Python ints are
+ * unbounded, and it keeps them apart from floats), float is number, str is string, bytes is Uint8Array, list is an array, tuple is a PickleTuple, dict is a
  * Map (keys keep their Python types), set is a Set. A class instance nobody taught the reader is a PickleObject.
  */
 export type PickleValue =
