@@ -1,0 +1,224 @@
+import { NeuropodError } from '../../api/errors.js';
+import type { AttributeValue, Graph, Node, ValueInfo } from '../../graph/ir.js';
+import { DTYPES, type DType } from '../../tensor/dtype.js';
+import { Tensor } from '../../tensor/tensor.js';
+import { attributes, TfAttrs } from './attr.js';
+import type { AttrValueMsg } from './schema.js';
+
+/** A TF node with its inputs split: data inputs as "node:index", control inputs ("^node") as node names. */
+export interface TfNode {
+  name: string;
+  op: string;
+  inputs: string[];
+  controls: string[];
+  attr: Record<string, AttrValueMsg>;
+}
+
+/** "node" and "node:0" name one tensor; "^node" is a control edge. */
+export function tensorName(ref: string): string {
+  return /:\d+$/.test(ref) ? ref : `${ref}:0`;
+}
+
+export function producerOf(tensor: string): string {
+  return tensor.replace(/:\d+$/, '');
+}
+
+export function toTfNode(def: { name: string; op: string; input: string[]; attr: Record<string, AttrValueMsg> }): TfNode {
+  const inputs: string[] = [];
+  const controls: string[] = [];
+  for (const ref of def.input) {
+    if (ref.startsWith('^')) controls.push(ref.slice(1));
+    else inputs.push(tensorName(ref));
+  }
+  return { name: def.name, op: def.op, inputs, controls, attr: def.attr ?? {} };
+}
+
+/** A variable's value flowing through the lowered graph: read as `current`, replaced by assignments. */
+export interface VariableFlow {
+  name: string;
+  dtype: DType;
+  /** The graph input that carries the value at the start of a run. */
+  input: string;
+  current: string;
+  mutated: boolean;
+}
+
+const HANDLE = 'handle:';
+
+/**
+ * Collects IR nodes, constants and graph inputs while TF nodes are lowered one by one in dependency order.
+ * TF tensor names ("node:0") map to IR value names; most map to themselves, aliases (Identity) to another.
+ */
+export class GraphBuilder {
+  readonly nodes: Node[] = [];
+  readonly initializers = new Map<string, Tensor>();
+  readonly inputs: ValueInfo[] = [];
+  readonly variables = new Map<string, VariableFlow>();
+  /** TF.js keeps Const values in its weights manifest, by node name. */
+  readonly weights = new Map<string, Tensor>();
+  /** Placeholders a spec input feeds: TF tensor name -> the spec's name. */
+  readonly feeds = new Map<string, string>();
+  private readonly aliases = new Map<string, string>();
+  private counter = 0;
+
+  constructor(readonly source: string) {}
+
+  /** The IR value a TF tensor name refers to now (a ref variable reads its current value). */
+  valueOf(tensor: string): string {
+    const v = this.aliases.get(tensor) ?? tensor;
+    if (v.startsWith(HANDLE)) {
+      const flow = this.variables.get(v.slice(HANDLE.length));
+      if (flow && this.refVariables.has(flow.name)) return flow.current;
+    }
+    return v;
+  }
+
+  private readonly refVariables = new Set<string>();
+
+  alias(tensor: string, value: string): void {
+    if (tensor !== value) this.aliases.set(tensor, value);
+  }
+
+  /** Gives an IR value another name everywhere it is written or read. */
+  rename(from: string, to: string): void {
+    const swap = (v: string) => (v === from ? to : v);
+    for (const node of this.nodes) {
+      node.inputs = node.inputs.map(swap);
+      node.outputs = node.outputs.map(swap);
+    }
+    for (const [k, v] of this.aliases) if (v === from) this.aliases.set(k, to);
+    if (!this.aliases.has(from)) this.aliases.set(from, to);
+    for (const flow of this.variables.values()) flow.current = swap(flow.current);
+  }
+
+  constant(value: string): Tensor | undefined {
+    return this.initializers.get(value);
+  }
+
+  addConstant(tensor: Tensor, hint: string): string {
+    const name = this.fresh(hint);
+    this.initializers.set(name, tensor);
+    return name;
+  }
+
+  fresh(hint: string): string {
+    return `${hint}__${this.counter++}`;
+  }
+
+  addNode(opType: string, inputs: string[], outputs: string[], attrs: Record<string, AttributeValue>, name: string, domain = ''): void {
+    this.nodes.push({ name, opType, domain, inputs, outputs, attributes: attributes(attrs) });
+  }
+
+  addInput(name: string, dtype: DType, shape: (number | string | null)[] | undefined): void {
+    this.inputs.push({ name, type: { kind: 'tensor', dtype, shape } });
+  }
+
+  /** A variable node: its output is a handle (resource variables) or a ref that reads as the value (TF1). */
+  declareVariable(node: string, dtype: DType, shape: number[] | undefined, ref: boolean): string {
+    const input = `state:${node}`;
+    this.variables.set(node, { name: node, dtype, input, current: input, mutated: false });
+    if (ref) this.refVariables.add(node);
+    this.addInput(input, dtype, shape);
+    return HANDLE + node;
+  }
+
+  variableOf(tensor: string, where: string): VariableFlow {
+    const v = this.aliases.get(tensor) ?? tensor;
+    const flow = v.startsWith(HANDLE) ? this.variables.get(v.slice(HANDLE.length)) : undefined;
+    if (!flow) throw new NeuropodError('MODEL_INVALID', `${where}: input '${tensor}' is not a variable`);
+    return flow;
+  }
+
+  graph(name: string, outputs: ValueInfo[]): Graph {
+    return { name, nodes: this.nodes, inputs: this.inputs, outputs, initializers: this.initializers };
+  }
+}
+
+/** What one lowering function sees: its TF node, typed attributes, and ways to emit IR. */
+export class NodeLowering {
+  readonly attrs: TfAttrs;
+  private emitted = 0;
+
+  constructor(
+    readonly builder: GraphBuilder,
+    readonly node: TfNode,
+  ) {
+    this.attrs = new TfAttrs(node.attr, `${node.op} node '${node.name}'`);
+  }
+
+  get where(): string {
+    return `${this.node.op} node '${this.node.name}'`;
+  }
+
+  get inputCount(): number {
+    return this.node.inputs.length;
+  }
+
+  input(i: number): string {
+    const ref = this.node.inputs[i];
+    if (ref === undefined) throw new NeuropodError('MODEL_INVALID', `${this.where} has no input ${i}`);
+    return this.builder.valueOf(ref);
+  }
+
+  inputs(from = 0, to = this.node.inputs.length): string[] {
+    const out: string[] = [];
+    for (let i = from; i < to; i++) out.push(this.input(i));
+    return out;
+  }
+
+  constant(i: number): Tensor | undefined {
+    return this.builder.constant(this.input(i));
+  }
+
+  /** The constant value of an input an attribute-like argument must come from (axes, perm, sizes). */
+  requireConstant(i: number, what: string): Tensor {
+    const c = this.constant(i);
+    if (!c) throw new NeuropodError('OP_UNSUPPORTED', `${this.where}: its ${what} (input ${i}) must be a constant for this engine, and is computed at run time`);
+    return c;
+  }
+
+  ints(i: number, what: string): number[] {
+    return Array.from(this.requireConstant(i, what).numeric as ArrayLike<number | bigint>, Number);
+  }
+
+  /** TF's output i of this node. */
+  output(i = 0): string {
+    return `${this.node.name}:${i}`;
+  }
+
+  /** Makes TF output i an alias of an IR value already there. */
+  produce(i: number, value: string): void {
+    this.builder.alias(this.output(i), value);
+  }
+
+  /** Adds an IR node; outputs default to one fresh name. Returns the output names. */
+  emit(op: string, inputs: string[], attrs: Record<string, AttributeValue> = {}, outputs: number | string[] = 1, domain = ''): string[] {
+    const names = typeof outputs === 'number' ? Array.from({ length: outputs }, () => this.builder.fresh(`${this.node.name}/${op}`)) : outputs;
+    const nodeName = this.emitted++ === 0 ? this.node.name : `${this.node.name}/${op}_${this.emitted}`;
+    this.builder.addNode(op, inputs, names, attrs, nodeName, domain);
+    return names;
+  }
+
+  /** emit() for the common one-output case. */
+  op(op: string, inputs: string[], attrs: Record<string, AttributeValue> = {}): string {
+    return this.emit(op, inputs, attrs)[0]!;
+  }
+
+  scalar(value: number | bigint | string | boolean, dtype: DType): string {
+    const data = dtype === 'string' ? [String(value)] : new (DTYPES[dtype].array!)(1);
+    if (dtype !== 'string') (data as unknown as (number | bigint)[])[0] = DTYPES[dtype].big ? BigInt(value as number) : Number(value);
+    return this.builder.addConstant(new Tensor(dtype, [], data), `${this.node.name}/const`);
+  }
+
+  int64s(values: readonly number[], shape: number[] = [values.length]): string {
+    return this.builder.addConstant(new Tensor('int64', shape, BigInt64Array.from(values.map((v) => BigInt(v)))), `${this.node.name}/const`);
+  }
+
+  /** Input i as int64 (what ONNX wants for shapes, axes and indices): folded when constant, else a Cast. */
+  int64Input(i: number): string {
+    const c = this.constant(i);
+    if (c?.dtype === 'int64') return this.input(i);
+    if (c) return this.int64s(Array.from(c.numeric as ArrayLike<number>, Number), [...c.shape]);
+    return this.op('Cast', [this.input(i)], { to: { type: 'int', value: DTYPES.int64.onnx } });
+  }
+}

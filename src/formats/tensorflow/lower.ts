@@ -1,0 +1,136 @@
+import { NeuropodError } from '../../api/errors.js';
+import type { Model, ValueInfo } from '../../graph/ir.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import type { StateBinding } from '../importer.js';
+import { GraphBuilder, NodeLowering, producerOf, type TfNode } from './builder.js';
+import { loweringFor } from './ops.js';
+import { foldTransposes } from './transpose-folding.js';
+
+/** StringConcat, the newest op a lowering emits, is opset 20. */
+export const TF_OPSET = 20;
+
+/** A spec name and the TF tensor ("scope/op:0") it stands for. */
+export interface TensorBinding {
+  name: string;
+  tensor: string;
+}
+
+export interface TfGraphRequest {
+  nodes: TfNode[];
+  inputs: TensorBinding[];
+  outputs: TensorBinding[];
+  /** Where the graph came from, for messages. */
+  source: string;
+  /** TF.js Const values by node name. */
+  weights?: Map<string, Tensor>;
+  /** The value a variable holds after loading (restored from a checkpoint or set by init ops). */
+  variableValue?: (variable: string) => Tensor | undefined;
+  producer: string;
+}
+
+export interface LoweredTfGraph {
+  model: Model;
+  state: StateBinding[];
+}
+
+/** Lowers the part of a TF graph that the requested outputs need to one IR model named by the spec. */
+export function lowerTfGraph(req: TfGraphRequest): LoweredTfGraph {
+  const byName = new Map(req.nodes.map((n) => [n.name, n]));
+  for (const b of [...req.inputs, ...req.outputs]) {
+    if (!byName.has(producerOf(b.tensor))) {
+      throw new NeuropodError('MODEL_INVALID', `${req.source}: '${b.name}' maps to tensor '${b.tensor}', and the graph has no node '${producerOf(b.tensor)}'`);
+    }
+  }
+  const order = dependencyOrder(byName, req.outputs.map((o) => producerOf(o.tensor)), new Set(req.inputs.map((i) => producerOf(i.tensor))));
+  for (const node of order) loweringFor(node.op, node.name);
+  const builder = new GraphBuilder(req.source);
+  for (const [k, v] of req.weights ?? []) builder.weights.set(k, v);
+  for (const b of req.inputs) builder.feeds.set(b.tensor, b.name);
+  for (const node of order) loweringFor(node.op, node.name)(new NodeLowering(builder, node));
+  addUnusedInputs(builder, req.inputs, byName);
+  const outputs = req.outputs.map((o) => bindOutput(builder, o));
+  const state = bindVariables(builder, req);
+  const graph = builder.graph(req.producer, [...outputs, ...state.map((s) => ({ name: s.output }))]);
+  foldTransposes(graph);
+  return { model: { graph, opsets: new Map([['', TF_OPSET]]), metadata: { source: req.source, producer: req.producer } }, state };
+}
+
+/** Nodes the roots need (data and control edges), dependencies first; feeds cut the walk. */
+function dependencyOrder(byName: Map<string, TfNode>, roots: string[], fed: Set<string>): TfNode[] {
+  const order: TfNode[] = [];
+  const state = new Map<string, 'open' | 'done'>();
+  const depsOf = (node: TfNode) => (fed.has(node.name) ? [] : [...node.inputs.map(producerOf), ...node.controls]);
+  for (const root of roots) {
+    const stack: [TfNode, number][] = [];
+    const start = byName.get(root);
+    if (!start || state.has(root)) continue;
+    stack.push([start, 0]);
+    state.set(root, 'open');
+    while (stack.length) {
+      const top = stack[stack.length - 1]!;
+      const deps = depsOf(top[0]);
+      if (top[1] < deps.length) {
+        const name = deps[top[1]++]!;
+        const dep = byName.get(name);
+        if (!dep) throw new NeuropodError('MODEL_INVALID', `node '${top[0].name}' reads '${name}', which the graph does not have`);
+        const s = state.get(name);
+        if (s === 'open') throw new NeuropodError('MODEL_INVALID', `the graph has a cycle through node '${name}' (TF1 while loops are not lowered)`);
+        if (!s) {
+          state.set(name, 'open');
+          stack.push([dep, 0]);
+        }
+      } else {
+        stack.pop();
+        state.set(top[0].name, 'done');
+        order.push(top[0]);
+      }
+    }
+  }
+  return order;
+}
+
+/** A spec input the outputs do not read is still a graph input, so feeding it is not an error. */
+function addUnusedInputs(builder: GraphBuilder, inputs: TensorBinding[], byName: Map<string, TfNode>): void {
+  const present = new Set(builder.inputs.map((i) => i.name));
+  for (const b of inputs) {
+    if (present.has(b.name)) continue;
+    const node = new NodeLowering(builder, byName.get(producerOf(b.tensor))!);
+    builder.addInput(b.name, node.attrs.has('dtype') ? node.attrs.dtype('dtype') : 'float32', node.attrs.shape('shape')?.map((d) => (d < 0 ? null : d)));
+  }
+}
+
+/** The spec name becomes the name of the value itself where it can, else an Identity gives it. */
+function bindOutput(builder: GraphBuilder, output: TensorBinding): ValueInfo {
+  const value = builder.valueOf(output.tensor);
+  const producer = builder.nodes.find((n) => n.outputs.includes(value));
+  const isInput = builder.inputs.some((i) => i.name === value);
+  if (producer && !isInput && !builder.initializers.has(value)) {
+    builder.rename(value, output.name);
+  } else {
+    builder.addNode('Identity', [value], [output.name], {}, `${output.name}/identity`);
+  }
+  return { name: output.name };
+}
+
+/**
+ * A variable no op assigns is a constant. An assigned one is state: the runtime feeds its value as the input
+ * `state:<variable>` and takes the value after the run from `state:<variable>:new`.
+ */
+function bindVariables(builder: GraphBuilder, req: TfGraphRequest): StateBinding[] {
+  const state: StateBinding[] = [];
+  for (const flow of builder.variables.values()) {
+    const initial = req.variableValue?.(flow.name);
+    if (!initial) throw new NeuropodError('MODEL_INVALID', `${req.source}: variable '${flow.name}' has no value: no init op assigns it a constant and no checkpoint holds it`);
+    const at = builder.inputs.findIndex((i) => i.name === flow.input);
+    builder.inputs.splice(at, 1);
+    if (!flow.mutated) {
+      builder.initializers.set(flow.input, initial);
+      continue;
+    }
+    const output = `${flow.input}:new`;
+    builder.addNode('Identity', [flow.current], [output], {}, `${flow.name}/new_value`);
+    builder.inputs.push({ name: flow.input, type: { kind: 'tensor', dtype: flow.dtype } });
+    state.push({ input: flow.input, output, initial });
+  }
+  return state;
+}
