@@ -34,3 +34,27 @@ describe.skipIf(!hasShared)('Neuropod TensorFlow frozen graphs (NEUROPOD-FORMAT.
     expect(out.out!.strings).toEqual(['apple sauce', 'banana pudding', 'carrot cake']);
   });
 });
+
+describe.skipIf(!hasShared)('Neuropod TensorFlow spec-only fixtures', () => {
+  it('dummy_object_detection: boxes [28, 4] and class probabilities [28, 67] drawn from RandomUniform in [0, 1)', async () => {
+    const { imported } = await importFixture('dummy_object_detection');
+    expect(imported.model.graph.inputs.map((i) => i.name)).toEqual(['image']);
+    const out = new ReferenceSession(imported).run({ image: tensor(new Uint8Array(1200 * 1920 * 3), [1200, 1920, 3]) });
+    // The graph's RandomUniform shape constants: num_detections = 28, num_classes = 67.
+    expect(out.boxes!.shape).toEqual([28, 4]);
+    expect(out.object_class_probability!.shape).toEqual([28, 67]);
+    for (const t of [out.boxes!, out.object_class_probability!]) {
+      const values = Array.from(t.numeric as Float32Array);
+      expect(values.every((v) => v >= 0 && v < 1)).toBe(true);
+      expect(new Set(values).size).toBeGreaterThan(values.length / 2);
+    }
+  });
+
+  it('dummy_small_input_model: 100 unused [10, 5] inputs and one random [10, 5] output', async () => {
+    const { imported } = await importFixture('dummy_small_input_model');
+    expect(imported.model.graph.inputs).toHaveLength(100);
+    const out = new ReferenceSession(imported).run({});
+    expect(out.output!.shape).toEqual([10, 5]);
+    expect(Array.from(out.output!.numeric as Float32Array).every((v) => v >= 0 && v < 1)).toBe(true);
+  });
+});
