@@ -83,7 +83,9 @@ function resizeWeighted(x: Tensor, plans: AxisPlan[], opts: ResizeOptions): Tens
   let shape = [...x.shape];
   for (let a = plans.length - 1; a >= 0; a--) {
     const p = plans[a]!;
-    if (p.scale === 1 && p.inSize === p.outSize && opts.transform !== 'tf_crop_and_resize') continue;
+    // An axis kept at scale 1 is not resampled, even under tf_crop_and_resize with a roi on it: onnxruntime
+    // interpolates only the resized (inner) axes, and its outputs are the ones this engine must match.
+    if (p.scale === 1 && p.inSize === p.outSize) continue;
     const w = axisWeights(p, opts);
     const outer = sizeOf(shape.slice(0, a));
     const inner = sizeOf(shape.slice(a + 1));
@@ -137,7 +139,8 @@ function options(ctx: KernelContext, legacy: boolean): ResizeOptions {
 /** Resize's inputs by opset: [X, scales] at 10; [X, roi, scales, sizes] from 11; `axes` attribute from 18. */
 function resizeOp(inputs: Inputs, ctx: KernelContext): Tensor {
   const x = tensorInput(inputs, 0, 'Resize');
-  const legacy = ctx.opset < 11;
+  // Resize-10 has two inputs; more can only mean the opset-11 layout (ORT-web's op tests run it at opset 7).
+  const legacy = ctx.opset < 11 && inputs.length <= 2;
   const axesAttr = ctx.opset >= 18 ? ctx.attrs.ints('axes') : undefined;
   const axes = axesAttr ? axesAttr.map((a) => normalizeAxis(a, x.rank)) : x.shape.map((_, i) => i);
   const req: Request = legacy ? { scales: given(inputs, 1), axes } : { roi: given(inputs, 1), scales: given(inputs, 2), sizes: given(inputs, 3), axes };

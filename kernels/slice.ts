@@ -48,7 +48,8 @@ export const sliceKernel: KernelDef = {
   op: 'Slice',
   run(inputs, ctx) {
     const x = tensorInput(inputs, 0, 'Slice');
-    const fromInputs = ctx.opset >= 10;
+    // Slice-1 has one input, so extra inputs can only mean the opset-10 form (ORT-web's op tests rely on that).
+    const fromInputs = ctx.opset >= 10 || inputs.length > 1;
     const list = (i: number, name: string) => (fromInputs ? (optionalTensor(inputs, i) ? toIndices(optionalTensor(inputs, i)!) : undefined) : ctx.attrs.ints(name));
     const starts = list(1, 'starts') ?? [];
     const ends = list(2, 'ends') ?? [];
