@@ -106,11 +106,18 @@ describe('lowering TorchScript code', () => {
   });
 });
 
+/** Largest |a - e| beyond a 1e-4 relative tolerance. */
+function worstExcess(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!) - 1e-4 * Math.abs(expected[i]!));
+  return worst;
+}
+
 // Traced torchvision / torch.nn models; expected outputs computed by torch 1.13 (bench/<name>/output.npy).
-// onnxruntime-node runs the lowered graph as the independent reference until the reference kernels land.
+// The lowered graph runs on onnxruntime-node (independent reference) and on the engine's reference kernels.
 describe.runIf(shared)('TorchScript bench models match torch outputs', () => {
   for (const name of ['mobilenet_v2', 'squeezenet1_1', 'encoder_mini', 'lstm_tagger']) {
-    it(`${name}: lowered graph on onnxruntime-node is within rtol 1e-4, atol 1e-6 of output.npy`, async () => {
+    it(`${name}: lowered graph on onnxruntime-node and on the reference kernels is within rtol 1e-4, atol 1e-6 of output.npy`, async () => {
       const zip = unzipSync(new Uint8Array(readFileSync(sharedPath('bench', name, `${name}.neuropod`))));
       const config = JSON.parse(new TextDecoder().decode(zip['config.json'])) as RawConfig;
       const model = lowerTorchScript(zip['0/data/model.pt']!, name, { name: config.name, inputSpec: config.input_spec, outputSpec: config.output_spec });
@@ -121,11 +128,13 @@ describe.runIf(shared)('TorchScript bench models match torch outputs', () => {
       const feeds = { [config.input_spec[0]!.name]: new ort.Tensor(input.dtype as 'float32', input.data as Float32Array, [...input.shape]) };
       const got = (await session.run(feeds))[config.output_spec[0]!.name]!;
       expect(got.dims).toEqual(want.shape);
-      const expected = want.numeric as Float32Array;
-      const actual = got.data as Float32Array;
-      let worst = 0;
-      for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!) - 1e-4 * Math.abs(expected[i]!));
-      expect(worst).toBeLessThanOrEqual(1e-6);
-    }, 120_000);
+      expect(worstExcess(got.data as Float32Array, want.numeric as Float32Array)).toBeLessThanOrEqual(1e-6);
+      const reference = runReference(model, { [config.input_spec[0]!.name]: input });
+      if (reference) {
+        const out = reference.get(config.output_spec[0]!.name) as Tensor;
+        expect(out.shape).toEqual(want.shape);
+        expect(worstExcess(out.numeric as Float32Array, want.numeric as Float32Array)).toBeLessThanOrEqual(1e-6);
+      }
+    }, 300_000);
   }
 });
