@@ -211,7 +211,32 @@ function lpNorm(X: Tensor, ctx: KernelContext): Tensor {
   return floatTensor(X.dtype, X.shape, y);
 }
 
+/** [N, spatial..., C] ⇄ [N, C, spatial...] (toFirst picks the direction), for onnxruntime's NHWC-domain ops. */
+function moveChannels(t: Tensor, toFirst: boolean): Tensor {
+  const n = t.shape[0]!, c = toFirst ? t.shape[t.rank - 1]! : t.shape[1]!, s = t.size / Math.max(n * c, 1);
+  const src = t.numeric, dst = new (src.constructor as new (size: number) => typeof src)(src.length);
+  for (let b = 0; b < n; b++) {
+    for (let ch = 0; ch < c; ch++) {
+      for (let i = 0; i < s; i++) {
+        const first = (b * c + ch) * s + i, last = (b * s + i) * c + ch;
+        dst[toFirst ? first : last] = src[toFirst ? last : first]!;
+      }
+    }
+  }
+  const shape = toFirst ? [n, c, ...t.shape.slice(1, -1)] : [n, ...t.shape.slice(2), c];
+  return new Tensor(t.dtype, shape, dst);
+}
+
+/** onnxruntime's internal com.ms.internal.nhwc BatchNormalization: the same op on channels-last data. */
+function batchNormNhwc(inputs: Inputs, ctx: KernelContext): Tensor[] {
+  const X = tensorInput(inputs, 0, 'BatchNormalization');
+  if (X.rank <= 2) return batchNorm(inputs, ctx);
+  const [Y, ...rest] = batchNorm([moveChannels(X, true), ...inputs.slice(1)], ctx);
+  return [moveChannels(Y!, false), ...rest];
+}
+
 export const normalizationKernels: KernelDef[] = [
+  { op: 'BatchNormalization', domain: 'com.ms.internal.nhwc', run: (inputs, ctx) => batchNormNhwc(inputs, ctx) },
   { op: 'BatchNormalization', run: (inputs, ctx) => batchNorm(inputs, ctx) },
   { op: 'InstanceNormalization', run: (inputs, ctx) => [instanceNorm(inputs, ctx)] },
   { op: 'GroupNormalization', since: 18, run: (inputs, ctx) => [groupNorm(inputs, ctx)] },
