@@ -1,6 +1,7 @@
 /**
  * Indexing operators (ONNX Operators.md): Gather, GatherElements, GatherND, Scatter, ScatterElements, ScatterND,
- * OneHot, NonZero, TopK, Unique. Indices are int32 or int64; a negative index counts from the end of its axis.
+ * TensorScatter, OneHot, NonZero, TopK, Unique. Indices are int32 or int64; a negative index counts from the end
+ * of its axis.
  */
 import { NeuropodError } from '../src/api/errors.js';
 import { allocate } from '../src/tensor/dtype.js';
@@ -10,7 +11,7 @@ import { compareValues, readValues } from './element-values.js';
 import { normalizeAxis, stridesOf } from './indexing.js';
 import { copyRun, forEachIndex, indexMap, takeByMap } from './layout.js';
 import { int64Of, ndOffsets, wrapIndex } from './index-tuples.js';
-import { scatterElements, scatterND } from './scatter.js';
+import { scatterElements, scatterND, tensorScatter } from './scatter.js';
 import { uniqueKernel } from './unique.js';
 import type { KernelContext, KernelDef } from './registry.js';
 
@@ -134,6 +135,7 @@ export const gatherKernels: KernelDef[] = [
   { op: 'Scatter', run: (inputs, ctx) => [scatterElements(inputs, ctx, 'Scatter')] },
   { op: 'ScatterElements', run: (inputs, ctx) => [scatterElements(inputs, ctx, 'ScatterElements')] },
   { op: 'ScatterND', run: (inputs, ctx) => [scatterND(inputs, ctx)] },
+  { op: 'TensorScatter', run: (inputs, ctx) => [tensorScatter(inputs, ctx)] },
   { op: 'OneHot', run: (inputs, ctx) => [oneHot(inputs, ctx)] },
   { op: 'NonZero', run: (inputs) => [nonZero(inputs)] },
   { op: 'TopK', run: topK },

@@ -76,3 +76,30 @@ export function scatterND(inputs: Parameters<KernelDef['run']>[0], ctx: KernelCo
   });
   return out.finish();
 }
+
+/**
+ * TensorScatter (opset 24): a KV-cache write. update[b] goes into past_cache[b] along `axis` (default -2) from
+ * write_indices[b] (default 0); 'circular' mode wraps positions modulo the cache length.
+ */
+export function tensorScatter(inputs: Parameters<KernelDef['run']>[0], ctx: KernelContext): Tensor {
+  const past = tensorInput(inputs, 0, 'TensorScatter');
+  const update = tensorInput(inputs, 1, 'TensorScatter');
+  const writeT = inputs[2] instanceof Tensor ? inputs[2] : undefined;
+  const starts = writeT ? toNumbers(writeT) : new Float64Array(past.shape[0]!);
+  const axis = normalizeAxis(ctx.attrs.int('axis', -2), past.rank);
+  const circular = ctx.attrs.string('mode', 'linear') === 'circular';
+  const max = past.shape[axis]!;
+  const strides = stridesOf(past.shape);
+  const out = past.data.slice() as Tensor['data'];
+  const src = update.data as ArrayLike<RawElement>;
+  forEachIndex(update.shape, (idx, flat) => {
+    let s = 0;
+    for (let d = 0; d < idx.length; d++) {
+      let v = idx[d]!;
+      if (d === axis) v = circular ? (starts[idx[0]!]! + v) % max : starts[idx[0]!]! + v;
+      s += v * strides[d]!;
+    }
+    (out as RawElement[])[s] = src[flat]!;
+  });
+  return new Tensor(past.dtype, [...past.shape], out);
+}
