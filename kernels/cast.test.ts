@@ -48,8 +48,15 @@ describe('casts to narrow floats', () => {
 });
 
 describe('casts between integers and floats', () => {
-  it('truncates floats toward zero and wraps like C (-1.7 -> -1, 1.7 -> 1, 300.5 -> 44 in int8)', () => {
-    expect(numbers(castTensor(f32([3], [-1.7, 1.7, 300.5]), 'int8'))).toEqual([-1, 1, 44]);
+  it('truncates floats toward zero and keeps the low bits like C (-1.7 -> -1, 1.7 -> 1, 300.5 -> 44 in int8; NaN -> 0)', () => {
+    expect(numbers(castTensor(f32([4], [-1.7, 1.7, 300.5, NaN]), 'int8'))).toEqual([-1, 1, 44, 0]);
+  });
+
+  it('gives out-of-range floats and NaN the x86 "integer indefinite", as onnxruntime-node 1.30 does (measured)', () => {
+    expect(numbers(castTensor(f32([4], [-1.7, 3e9, NaN, Infinity]), 'int32'))).toEqual([-1, -2147483648, -2147483648, -2147483648]);
+    expect([...(castTensor(f32([2], [3e19, NaN]), 'int64').data as BigInt64Array)]).toEqual([-(2n ** 63n), -(2n ** 63n)]);
+    expect([...(castTensor(f32([3], [-1, 1e19, 3e19]), 'uint64').data as BigUint64Array)]).toEqual([2n ** 64n - 1n, 9999999980506447872n, 0n]);
+    expect(numbers(castTensor(f32([3], [-3e9, NaN, 5e9]), 'uint32'))).toEqual([2147483648, 2147483648, 705032704]);
   });
 
   it('wraps int64 to int32 (2^32 + 5 -> 5) and widens exactly', () => {

@@ -22,7 +22,7 @@ export function parseNumber(s: string): number {
 function parseBigInt(s: string): bigint {
   const t = s.trim();
   if (/^[+-]?\d+$/.test(t)) return BigInt(t);
-  return fromNumber(parseNumber(t));
+  return truncate64(parseNumber(t));
 }
 
 /**
@@ -41,12 +41,34 @@ export function formatFloat(v: number): string {
   return trim(v.toFixed(Math.max(0, 7 - exp)));
 }
 
-/** A number to int64/uint64 storage: truncated toward zero; NaN as 0, beyond the range clamped to it. */
-function fromNumber(v: number): bigint {
-  if (Number.isNaN(v)) return 0n;
-  if (v >= 2 ** 64) return (1n << 64n) - 1n;
-  if (v <= -(2 ** 63)) return -(1n << 63n);
-  return BigInt(Math.trunc(v));
+const INDEFINITE_64 = -(1n << 63n);
+
+/**
+ * Float to integer as onnxruntime computes it on x86-64, since the spec leaves out-of-range values undefined:
+ * truncation toward zero, with NaN and values beyond the converting instruction's range giving its "integer
+ * indefinite", -2^31 (32-bit cvttsd2si) or -2^63 (64-bit); narrower targets keep the low bits, as C casts do.
+ */
+function truncate32(v: number): number {
+  const t = Math.trunc(v);
+  return t >= -(2 ** 31) && t < 2 ** 31 ? t : -(2 ** 31);
+}
+
+function truncate64(v: number): bigint {
+  const t = Math.trunc(v);
+  return t >= -(2 ** 63) && t < 2 ** 63 ? BigInt(t) : INDEFINITE_64;
+}
+
+/** To uint64, values from 2^63 convert offset by 2^63 (the compilers' sequence); NaN takes the signed path. */
+function truncateU64(v: number): bigint {
+  return BigInt.asUintN(64, v >= 2 ** 63 ? truncate64(v - 2 ** 63) ^ INDEFINITE_64 : truncate64(v));
+}
+
+export function floatToInteger(to: DType): (v: number) => Scalar {
+  if (to === 'int64') return truncate64;
+  if (to === 'uint64') return truncateU64;
+  // uint32: values from 2^31 take the 64-bit instruction (low 32 bits kept), the rest the 32-bit one.
+  if (to === 'uint32') return (v) => (v >= 2 ** 31 ? Number(BigInt.asUintN(32, truncate64(v))) : truncate32(v));
+  return truncate32;
 }
 
 /** One element's conversion into the storage form of `to` (before narrow-float / int4 encoding, which the sink does). */
@@ -59,18 +81,20 @@ function converter(from: DType, to: DType): (v: Scalar) => Scalar {
     if (from === 'string') return (v) => (parseNumber(v as string) ? 1 : 0);
     return (v) => (v === 0 || v === 0n ? 0 : 1);
   }
-  if (isBig(to)) {
-    const wrap = to === 'int64' ? (b: bigint) => BigInt.asIntN(64, b) : (b: bigint) => BigInt.asUintN(64, b);
-    if (from === 'string') return (v) => wrap(parseBigInt(v as string));
-    if (isBig(from)) return (v) => wrap(v as bigint);
-    return (v) => wrap(fromNumber(v as number));
-  }
   const integer = !DTYPES[to].float && to !== 'int4' && to !== 'uint4';
-  if (from === 'string') return integer ? (v) => Math.trunc(parseNumber(v as string)) : (v) => parseNumber(v as string);
-  // int64 to narrower ints wraps modulo 2^32 first (exact), then the typed-array store wraps the rest, as C does.
-  if (isBig(from)) return integer ? (v) => Number(BigInt.asIntN(32, v as bigint)) : (v) => Number(v as bigint);
-  // Float to integer truncates toward zero (typed-array stores truncate; NaN stores as 0).
-  return (v) => v;
+  const big = isBig(to);
+  const wrap = to === 'int64' ? (b: bigint) => BigInt.asIntN(64, b) : (b: bigint) => BigInt.asUintN(64, b);
+  if (from === 'string') {
+    if (big) return (v) => wrap(parseBigInt(v as string));
+    return integer ? (v) => floatToInteger(to)(parseNumber(v as string)) : (v) => parseNumber(v as string);
+  }
+  if (isBig(from)) {
+    if (big) return (v) => wrap(v as bigint);
+    // int64 to narrower ints wraps modulo 2^32 first (exact), then the typed-array store wraps the rest.
+    return integer ? (v) => Number(BigInt.asIntN(32, v as bigint)) : (v) => Number(v as bigint);
+  }
+  if (integer && DTYPES[from].float) return floatToInteger(to) as (v: Scalar) => Scalar;
+  return big ? (v) => wrap(BigInt(v as number)) : (v) => v;
 }
 
 /** int4/uint4 from Cast-25 on: truncated toward zero, then wrapped to 4 bits as other integer casts wrap. */

@@ -78,6 +78,10 @@ describe('binary arithmetic', () => {
     expect(numbers(y)).toEqual([1, 32, 729]);
   });
 
+  it('Pow on int32 computes in float64 and converts like onnxruntime (5^20 overflows to -2147483648, measured)', () => {
+    expect(numbers(run('Pow', [i32([2], [5, -3]), i32([2], [20, 3])])[0]!)).toEqual([-2147483648, -27]);
+  });
+
   it('BitShift moves uint8 bits and drops what leaves the byte (BitShift doc: [16,4,1] >> [1,2,3] = [8,1,0])', () => {
     expect(numbers(run('BitShift', [u8([16, 4, 1]), u8([1, 2, 3])], { direction: 'RIGHT' })[0]!)).toEqual([8, 1, 0]);
     expect(numbers(run('BitShift', [u8([16, 4, 200]), u8([1, 2, 1])], { direction: 'LEFT' })[0]!)).toEqual([32, 16, 144]);

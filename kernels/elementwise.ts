@@ -2,6 +2,7 @@ import { NeuropodError } from '../src/api/errors.js';
 import type { AttributeReader } from '../src/graph/attributes.js';
 import { DTYPES, type DType } from '../src/tensor/dtype.js';
 import { Tensor } from '../src/tensor/tensor.js';
+import { floatToInteger } from './cast.js';
 import { optionalTensor, tensorInput } from './elements.js';
 import {
   broadcastElements, broadcastSelect, broadcastValues, isBig, isSmallInt, mapElements, readElements, readNumbers, type Scalar,
@@ -165,17 +166,18 @@ function cpow(a: number, b: number): number {
   return Math.pow(a, b);
 }
 
-/** Pow (opset 12+ allows mixed types): the result takes the base's dtype; integer powers are exact. */
+/**
+ * Pow (opset 12+ allows mixed types): the result takes the base's dtype. int64 to integer powers is exact
+ * (wrapping modulo 2^64); other integer bases compute in float64 and convert as a C cast does, as onnxruntime.
+ */
 export function pow(a: Tensor, b: Tensor): Tensor {
-  const intBase = isBig(a.dtype) || isSmallInt(a.dtype);
   const intExp = isBig(b.dtype) || isSmallInt(b.dtype);
-  if (!intBase) return broadcastValues(readElements(a) as ArrayLike<number>, a.shape, readNumbers(b), b.shape, a.dtype, cpow);
-  const bits = DTYPES[a.dtype].rawBytes * 8;
-  const store = (r: bigint): Scalar => (isBig(a.dtype) ? r : Number(BigInt.asIntN(Math.min(bits, 32) || 32, r)));
-  if (intExp) {
-    return broadcastValues(readElements(a), a.shape, readElements(b), b.shape, a.dtype, (x, y) => store(powWrapped(BigInt(x), BigInt(y))));
+  if (isBig(a.dtype) && intExp) {
+    return broadcastValues(readElements(a), a.shape, readElements(b), b.shape, a.dtype, (x, y) => powWrapped(BigInt(x), BigInt(y)));
   }
-  return broadcastValues(readNumbers(a), a.shape, readNumbers(b), b.shape, a.dtype, (x, y) => toStored(a.dtype, Math.trunc(cpow(x, y))));
+  if (!isBig(a.dtype) && !isSmallInt(a.dtype)) return broadcastValues(readElements(a) as ArrayLike<number>, a.shape, readNumbers(b), b.shape, a.dtype, cpow);
+  const toInteger = floatToInteger(a.dtype);
+  return broadcastValues(readNumbers(a), a.shape, readNumbers(b), b.shape, a.dtype, (x, y) => toInteger(cpow(x, y)));
 }
 
 /** Mod: fmod = 1 keeps the dividend's sign (C fmod); fmod = 0 the divisor's (Python %), ONNX Mod-10. */

@@ -237,8 +237,9 @@ const cumSum: KernelDef = {
 
 export const reduceKernels: KernelDef[] = [
   ...REDUCTIONS.map(reductionKernel),
-  argReduce('ArgMax', (v, best) => v > best),
-  argReduce('ArgMin', (v, best) => v < best),
+  // NaN wins both, as numpy.argmax/argmin (and onnxruntime) pick the first NaN.
+  argReduce('ArgMax', (v, best) => v > best || (v !== v && best === best)),
+  argReduce('ArgMin', (v, best) => v < best || (v !== v && best === best)),
   groupKernel('Softmax', softmaxGroup(false)),
   groupKernel('LogSoftmax', softmaxGroup(true)),
   groupKernel('Hardmax', hardmaxGroup),
