@@ -3,7 +3,7 @@ import { Tensor } from '../src/tensor/tensor.js';
 import { activationKernels } from './activation.js';
 import { f32, numbers, rounded, runKernel } from './kernel-harness.js';
 
-const run = (op: string, inputs: Tensor[], attrs = {}) => runKernel(activationKernels, op, inputs, attrs)[0]!;
+const run = (op: string, inputs: Tensor[], attrs = {}, opset = 21) => runKernel(activationKernels, op, inputs, attrs, opset)[0]!;
 const x3 = f32([3], [-1, 0, 1]);
 
 describe('activations', () => {
@@ -43,6 +43,11 @@ describe('activations', () => {
 
   it('PRelu broadcasts the slope along the last axis (by hand: [[-2,3],[-4,5]] with [0.5,0.25])', () => {
     expect(numbers(run('PRelu', [f32([2, 2], [-2, 3, -4, 5]), f32([2], [0.5, 0.25])]))).toEqual([-1, 3, -2, 5]);
+  });
+
+  it('PRelu before opset 7 applies a 1-D slope per channel, along axis 1 (PRelu-6)', () => {
+    const x = f32([1, 2, 2], [-2, -2, -2, -2]);
+    expect(numbers(run('PRelu', [x, f32([2], [0.5, 0.25])], {}, 6))).toEqual([-1, -1, -0.5, -0.5]);
   });
 
   it('Celu with alpha 2 at -2 is 2(e^-1 - 1) = -1.2642411 (Celu-12 formula)', () => {

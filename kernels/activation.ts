@@ -1,3 +1,4 @@
+import { Tensor } from '../src/tensor/tensor.js';
 import { broadcastElements, isBig } from './element-loops.js';
 import { tensorInput } from './elements.js';
 import { erf, unaryKernel, type UnaryRow } from './elementwise.js';
@@ -60,12 +61,18 @@ const ACTIVATIONS: UnaryRow[] = [
   { op: 'Swish', make: (a) => { const alpha = a.float('alpha', 1); return (x) => x * sigmoid(alpha * x); } },
 ];
 
-/** PRelu: slope broadcast to X (unidirectionally, opset 7+). */
+/**
+ * PRelu: slope broadcast to X (unidirectionally, opset 7+). Before opset 7 a 1-D slope of X's channel count is
+ * per channel, along axis 1 (PRelu-6 doc).
+ */
 const prelu: KernelDef = {
   op: 'PRelu',
-  run(inputs) {
+  run(inputs, ctx) {
     const x = tensorInput(inputs, 0, 'PRelu');
-    const slope = tensorInput(inputs, 1, 'PRelu');
+    let slope = tensorInput(inputs, 1, 'PRelu');
+    if (ctx.opset < 7 && slope.rank === 1 && x.rank > 2 && slope.size > 1 && slope.size === x.shape[1]) {
+      slope = new Tensor(slope.dtype, [slope.size, ...new Array<number>(x.rank - 2).fill(1)], slope.data);
+    }
     const f = isBig(x.dtype)
       ? (v: unknown, s: unknown) => ((v as bigint) < 0n ? (v as bigint) * (s as bigint) : (v as bigint))
       : (v: unknown, s: unknown) => ((v as number) < 0 ? (v as number) * (s as number) : (v as number));
