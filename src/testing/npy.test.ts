@@ -52,6 +52,14 @@ describe('readNpy', () => {
     expect(Array.from(t.numeric as ArrayLike<number | bigint>)).toEqual(values);
   });
 
+  it('reads from a Node Buffer that is a view at an odd offset of a larger buffer', () => {
+    const file = bytesOf('f32');
+    const pool = Buffer.alloc(file.length + 3, 0xee);
+    pool.set(file, 3);
+    const t = readNpy(pool.subarray(3), 'pooled.npy');
+    expect(Array.from(t.numeric as Float32Array)).toEqual([1, 2, 3, 4]);
+  });
+
   it('reads fixed-width unicode strings', () => {
     const t = read('str');
     expect(t.dtype).toBe('string');

@@ -43,7 +43,9 @@ export function readNpy(bytes: Uint8Array, source = '.npy'): Tensor {
   if (!dtype) throw npyError(source, `dtype '${header.descr}' is not one this reader knows (${[...BY_DESCR.keys()].join(', ')}, U, S)`);
   const width = DTYPES[dtype].rawBytes;
   if (body.length < size * width) throw npyError(source, `shape (${header.shape.join(', ')}) needs ${size * width} data bytes, the file has ${body.length}`);
-  const raw = body.slice(0, size * width);
+  // A fresh copy: the data may sit at any offset of a shared buffer (Node's pooled Buffer) and typed arrays need alignment.
+  const raw = new Uint8Array(size * width);
+  raw.set(body.subarray(0, size * width));
   if (order === '>' && width > 1) swapBytes(raw, width);
   const Ctor = DTYPES[dtype].array!;
   return new Tensor(dtype, header.shape, new Ctor(raw.buffer, 0, size));
