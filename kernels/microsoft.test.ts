@@ -6,6 +6,7 @@ import { AttributeReader } from '../src/graph/attributes.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { f32, rounded } from './kernel-harness.js';
 import { microsoftKernels } from './microsoft.js';
+import { quantizeKernels } from './quantize.js';
 
 // onnxruntime-node 1.30 runs these contrib ops on its CPU provider: it is the reference each case is checked against.
 
@@ -27,8 +28,11 @@ function ortTensor(t: Tensor): ort.Tensor {
   return new ort.Tensor(t.dtype as 'float32', t.data as Float32Array, [...t.shape]);
 }
 
+const u8 = (shape: number[], v: number[]) => new Tensor('uint8', shape, Uint8Array.from(v));
+const seededU8 = (shape: number[], seed: number) => u8(shape, seeded(shape.reduce((a, b) => a * b, 1), seed).map((v) => Math.floor((v + 1) * 128)));
+
 /** One com.microsoft node run by onnxruntime-node; `outputs` names which outputs the node declares. */
-async function runOrt(op: string, inputs: (Tensor | undefined)[], attrs: Attrs, outputs: boolean[]): Promise<(number[] | undefined)[]> {
+async function runOrt(op: string, inputs: (Tensor | undefined)[], attrs: Attrs, outputs: boolean[], outDtype: Tensor['dtype']): Promise<(number[] | undefined)[]> {
   const names = inputs.map((t, i) => (t ? `in${i}` : ''));
   const outNames = outputs.map((want, i) => (want ? `out${i}` : ''));
   const model: Model = {
@@ -36,31 +40,33 @@ async function runOrt(op: string, inputs: (Tensor | undefined)[], attrs: Attrs, 
     graph: {
       name: op, initializers: new Map(),
       inputs: inputs.flatMap((t, i) => (t ? [{ name: `in${i}`, type: { kind: 'tensor' as const, dtype: t.dtype, shape: [...t.shape] } }] : [])),
-      outputs: outNames.filter((n) => n).map((name) => ({ name, type: { kind: 'tensor' as const, dtype: 'float32' as const } })),
+      outputs: outNames.filter((n) => n).map((name) => ({ name, type: { kind: 'tensor' as const, dtype: outDtype } })),
       nodes: [{ name: op, opType: op, domain: 'com.microsoft', inputs: names, outputs: outNames, attributes: new Map(Object.entries(attrs)) }],
     },
   };
   const session = await ort.InferenceSession.create(encodeOnnxModel(model));
   const feeds = Object.fromEntries(inputs.flatMap((t, i) => (t ? [[`in${i}`, ortTensor(t)]] : [])));
   const result = await session.run(feeds);
-  return outNames.map((n) => (n ? Array.from(result[n]!.data as Float32Array) : undefined));
+  return outNames.map((n) => (n ? Array.from(result[n]!.data as ArrayLike<number>) : undefined));
 }
 
 function runOurs(op: string, inputs: (Tensor | undefined)[], attrs: Attrs, outputs: boolean[]): Tensor[] {
-  const kernel = microsoftKernels.find((k) => k.op === op && k.domain === 'com.microsoft')!;
+  const kernel = [...microsoftKernels, ...quantizeKernels].find((k) => k.op === op && k.domain === 'com.microsoft')!;
   const node = { name: op, opType: op, domain: 'com.microsoft', inputs: [], outputs: outputs.map((w, i) => (w ? `out${i}` : '')), attributes: new Map(Object.entries(attrs)) };
   const ctx = { node, attrs: new AttributeReader(node.attributes, node), opset: 1, runSubgraph: () => [] };
   return kernel.run(inputs, ctx) as Tensor[];
 }
 
-async function expectMatchesOrt(op: string, inputs: (Tensor | undefined)[], attrs: Attrs = {}, outputs = [true]): Promise<void> {
-  const expected = await runOrt(op, inputs, attrs, outputs);
+/** Float outputs agree within 1e-4 (relative and absolute); quantized outputs within `intTolerance` steps. */
+async function expectMatchesOrt(op: string, inputs: (Tensor | undefined)[], attrs: Attrs = {}, outputs = [true], outDtype: Tensor['dtype'] = 'float32', intTolerance = 0): Promise<void> {
+  const expected = await runOrt(op, inputs, attrs, outputs, outDtype);
+  const tol = (x: number) => (outDtype === 'float32' ? 1e-4 + 1e-4 * Math.abs(x) : intTolerance);
   const ours = runOurs(op, inputs, attrs, outputs);
   const mismatches = expected.flatMap((values, i) => {
     if (!values) return [];
-    const got = Array.from(ours[i]!.data as Float32Array);
+    const got = Array.from(ours[i]!.data as ArrayLike<number>);
     if (got.length !== values.length) return [`output ${i}: ${got.length} values, onnxruntime has ${values.length}`];
-    const j = got.findIndex((v, at) => !(Math.abs(v - values[at]!) <= 1e-4 + 1e-4 * Math.abs(values[at]!)));
+    const j = got.findIndex((v, at) => !(Math.abs(v - values[at]!) <= tol(values[at]!)));
     return j < 0 ? [] : [`output ${i}[${j}]: ${got[j]} vs onnxruntime ${values[j]}`];
   });
   if (mismatches.length) console.error(op, mismatches);
@@ -135,4 +141,32 @@ describe('attention', () => {
       randomF32([1, 3, 32], 48), randomF32([1, 3, 16], 49), randomF32([1, 3, 16], 50), randomF32([1, 1, 0, 16], 51), randomF32([1, 1, 0, 16], 52),
       new Tensor('int32', [1], Int32Array.of(2)), new Tensor('int32', [], Int32Array.of(3)), randomF32([8, 8], 53), randomF32([8, 8], 54),
     ], { num_heads: int(2), kv_num_heads: int(1), do_rotary: int(1) }, [true, true, true]));
+});
+
+describe('com.microsoft quantized ops', () => {
+  const scale = (v: number) => f32([], [v]);
+  it('QLinearAdd broadcasts and requantizes as onnxruntime does', () =>
+    expectMatchesOrt('QLinearAdd', [seededU8([2, 3, 4], 55), scale(0.05), u8([], [120]), seededU8([4], 56), scale(0.02), u8([], [128]), scale(0.07), u8([], [100])], {}, [true], 'uint8'));
+  it('QLinearMul matches onnxruntime', () =>
+    expectMatchesOrt('QLinearMul', [seededU8([2, 8], 57), scale(0.05), u8([], [120]), seededU8([2, 8], 58), scale(0.02), u8([], [128]), scale(0.03), u8([], [110])], {}, [true], 'uint8'));
+  it('QLinearSigmoid matches onnxruntime', () =>
+    expectMatchesOrt('QLinearSigmoid', [seededU8([16], 59), scale(0.05), u8([], [128]), scale(1 / 256), u8([], [0])], {}, [true], 'uint8'));
+  it('QLinearLeakyRelu matches onnxruntime', () =>
+    expectMatchesOrt('QLinearLeakyRelu', [seededU8([16], 60), scale(0.05), u8([], [128]), scale(0.04), u8([], [100])], { alpha: { type: 'float', value: 0.1 } }, [true], 'uint8'));
+  it('QLinearGlobalAveragePool matches onnxruntime', () =>
+    expectMatchesOrt('QLinearGlobalAveragePool', [seededU8([1, 3, 4, 4], 61), scale(0.05), u8([], [128]), scale(0.03), u8([], [120])], { channels_last: int(0) }, [true], 'uint8'));
+  it('QLinearAveragePool with pads and ceil_mode matches onnxruntime', () =>
+    expectMatchesOrt('QLinearAveragePool', [seededU8([1, 2, 5, 5], 62), scale(0.05), u8([], [128]), scale(0.03), u8([], [120])],
+      { kernel_shape: { type: 'ints', value: [3, 3] }, strides: { type: 'ints', value: [2, 2] }, pads: { type: 'ints', value: [1, 1, 0, 0] }, ceil_mode: int(1) }, [true], 'uint8'));
+  it('QLinearAveragePool on channels_last input with count_include_pad matches onnxruntime', () =>
+    expectMatchesOrt('QLinearAveragePool', [seededU8([1, 4, 4, 3], 72), scale(0.05), u8([], [128]), scale(0.03), u8([], [120])],
+      { kernel_shape: { type: 'ints', value: [2, 2] }, pads: { type: 'ints', value: [1, 1, 1, 1] }, count_include_pad: int(1), channels_last: int(1) }, [true], 'uint8'));
+  it('QLinearSoftmax matches onnxruntime within one quantization step', () =>
+    expectMatchesOrt('QLinearSoftmax', [seededU8([2, 10], 63), scale(0.1), u8([], [128]), scale(1 / 256), u8([], [0])], { axis: int(-1), opset: int(13) }, [true], 'uint8', 1));
+  it('QLinearConcat matches onnxruntime', () =>
+    expectMatchesOrt('QLinearConcat', [scale(0.04), u8([], [120]), seededU8([1, 2, 3], 64), scale(0.05), u8([], [128]), seededU8([1, 1, 3], 65), scale(0.02), u8([], [100])], { axis: int(1) }, [true], 'uint8'));
+  it('MatMulIntegerToFloat matches onnxruntime', () =>
+    expectMatchesOrt('MatMulIntegerToFloat', [seededU8([2, 4], 66), seededU8([4, 3], 67), scale(0.05), f32([3], [0.01, 0.02, 0.03]), u8([], [128]), u8([3], [120, 128, 130]), randomF32([3], 68)]));
+  it('DynamicQuantizeMatMul matches onnxruntime', () =>
+    expectMatchesOrt('DynamicQuantizeMatMul', [randomF32([2, 4], 69), new Tensor('int8', [4, 3], Int8Array.from(seeded(12, 70), (v) => Math.floor(v * 100))), f32([3], [0.01, 0.02, 0.03]), new Tensor('int8', [3], Int8Array.of(0, 0, 0)), randomF32([3], 71)]));
 });

@@ -10,7 +10,7 @@ import { fromNumbers, optionalTensor, tensorInput, toNumbers } from './elements.
 import { broadcastIndexMap, broadcastShapes, normalizeAxis } from './indexing.js';
 import { matmul } from './matmul.js';
 import { decodeMinifloats, encodeMinifloats, isMinifloat } from './minifloat.js';
-import { convolveIntegers } from './quantized-conv.js';
+import { convGeometry, convolveIntegers, gatherOffsets } from './quantized-conv.js';
 import type { KernelContext, KernelDef } from './registry.js';
 
 type Inputs = Parameters<KernelDef['run']>[0];
@@ -187,26 +187,34 @@ function convInteger(inputs: Inputs, ctx: KernelContext): Tensor {
   return fromNumbers('int32', acc.shape, acc.values);
 }
 
+/** The dequantized input of a com.microsoft QLinear op whose operand triple starts at `at`. */
+function dequantizedInput(inputs: Inputs, at: number, op: string): { t: Tensor; v: Float64Array } {
+  const t = tensorInput(inputs, at, op);
+  const zp = optionalTensor(inputs, at + 2);
+  return { t, v: dequantize(quantizedValues(t), { scale: toNumbers(tensorInput(inputs, at + 1, op)), zeroPoint: zp && quantizedValues(zp), index: () => 0 }) };
+}
+
+/** Float values quantized to the (scale, zero point) at inputs[at], inputs[at + 1]; the zero point's dtype, else `fallback`. */
+function requantize(y: Float64Array, shape: readonly number[], inputs: Inputs, at: number, fallback: Tensor['dtype']): Tensor {
+  const zp = optionalTensor(inputs, at + 1);
+  return quantize(y, shape, { scale: toNumbers(tensorInput(inputs, at, 'QLinear')), zeroPoint: zp && quantizedValues(zp), index: () => 0 }, zp?.dtype ?? fallback);
+}
+
 /** A float function of dequantized operands, broadcast numpy-style, quantized to the output's scale and zero point. */
 function requantized(inputs: Inputs, operands: number, outAt: number, fn: (...v: number[]) => number): Tensor {
-  const ts = Array.from({ length: operands }, (_, k) => tensorInput(inputs, 3 * k, 'QLinear'));
-  const shape = broadcastShapes(...ts.map((t) => t.shape));
-  const deq = ts.map((t, k) => {
-    const zp = optionalTensor(inputs, 3 * k + 2);
-    const v = dequantize(quantizedValues(t), { scale: toNumbers(tensorInput(inputs, 3 * k + 1, 'QLinear')), zeroPoint: zp && quantizedValues(zp), index: () => 0 });
+  const ops = Array.from({ length: operands }, (_, k) => dequantizedInput(inputs, 3 * k, 'QLinear'));
+  const shape = broadcastShapes(...ops.map(({ t }) => t.shape));
+  const deq = ops.map(({ t, v }) => {
     const map = broadcastIndexMap(t.shape, shape);
     return (i: number) => v[map[i]!]!;
   });
   const y = new Float64Array(sizeOf(shape)).map((_, i) => fn(...deq.map((d) => d(i))));
-  const yZp = optionalTensor(inputs, outAt + 1);
-  return quantize(y, shape, { scale: toNumbers(tensorInput(inputs, outAt, 'QLinear')), zeroPoint: yZp && quantizedValues(yZp), index: () => 0 }, yZp?.dtype ?? ts[0]!.dtype);
+  return requantize(y, shape, inputs, outAt, ops[0]!.t.dtype);
 }
 
 /** QLinearGlobalAveragePool (com.microsoft): mean over the spatial dims, NCHW or channels_last. */
 function qLinearGlobalAveragePool(inputs: Inputs, ctx: KernelContext): Tensor {
-  const x = tensorInput(inputs, 0, 'QLinearGlobalAveragePool');
-  const xZp = optionalTensor(inputs, 2);
-  const v = dequantize(quantizedValues(x), { scale: toNumbers(tensorInput(inputs, 1, 'QLinearGlobalAveragePool')), zeroPoint: xZp && quantizedValues(xZp), index: () => 0 });
+  const { t: x, v, scale } = centeredInput(inputs, 0, 'QLinearGlobalAveragePool');
   const last = ctx.attrs.int('channels_last', 0) !== 0;
   const n = x.shape[0]!;
   const c = last ? x.shape[x.rank - 1]! : x.shape[1]!;
@@ -216,22 +224,17 @@ function qLinearGlobalAveragePool(inputs: Inputs, ctx: KernelContext): Tensor {
     for (let ch = 0; ch < c; ch++) {
       let sum = 0;
       for (let s = 0; s < spatial; s++) sum += v[last ? (b * spatial + s) * c + ch : (b * c + ch) * spatial + s]!;
-      y[b * c + ch] = sum / spatial;
+      y[b * c + ch] = sum;
     }
   }
   const shape = last ? [n, ...x.shape.slice(1, -1).map(() => 1), c] : [n, c, ...x.shape.slice(2).map(() => 1)];
-  const yZp = optionalTensor(inputs, 4);
-  return quantize(y, shape, { scale: toNumbers(tensorInput(inputs, 3, 'QLinearGlobalAveragePool')), zeroPoint: yZp && quantizedValues(yZp), index: () => 0 }, yZp?.dtype ?? x.dtype);
+  return requantizeAverages(y, () => spatial, shape, scale, inputs, 3, x.dtype);
 }
 
 /** QLinearConcat (com.microsoft): inputs are (Y_scale, Y_zero_point, then X, X_scale, X_zero_point per operand). */
 function qLinearConcat(inputs: Inputs, ctx: KernelContext): Tensor {
   const parts: { t: Tensor; v: Float64Array }[] = [];
-  for (let k = 2; k + 2 < inputs.length + 1; k += 3) {
-    const t = tensorInput(inputs, k, 'QLinearConcat');
-    const zp = optionalTensor(inputs, k + 2);
-    parts.push({ t, v: dequantize(quantizedValues(t), { scale: toNumbers(tensorInput(inputs, k + 1, 'QLinearConcat')), zeroPoint: zp && quantizedValues(zp), index: () => 0 }) });
-  }
+  for (let k = 2; k + 1 < inputs.length; k += 3) parts.push(dequantizedInput(inputs, k, 'QLinearConcat'));
   const rank = parts[0]!.t.rank;
   const axis = normalizeAxis(ctx.attrs.require('axis', 'int'), rank);
   const outer = sizeOf(parts[0]!.t.shape.slice(0, axis));
@@ -245,8 +248,7 @@ function qLinearConcat(inputs: Inputs, ctx: KernelContext): Tensor {
     for (let o = 0; o < outer; o++) y.set(v.subarray(o * row, (o + 1) * row), o * rowOut + at);
     at += row;
   }
-  const yZp = optionalTensor(inputs, 1);
-  return quantize(y, shape, { scale: toNumbers(tensorInput(inputs, 0, 'QLinearConcat')), zeroPoint: yZp && quantizedValues(yZp), index: () => 0 }, yZp?.dtype ?? parts[0]!.t.dtype);
+  return requantize(y, shape, inputs, 0, parts[0]!.t.dtype);
 }
 
 /** MatMulIntegerToFloat (com.microsoft): (A - a_zp)(B - b_zp) * a_scale * b_scale + bias, in float. */
@@ -301,6 +303,109 @@ function gatherBlockQuantized(inputs: Inputs, ctx: KernelContext): Tensor {
   return fromNumbers(scales.dtype, [...shape.slice(0, axis), ...indexShape, ...shape.slice(axis + 1)], out);
 }
 
+/** A QLinear operand as integers less its zero point, with its scale (pools sum these exactly). */
+function centeredInput(inputs: Inputs, at: number, op: string): { t: Tensor; v: Float64Array; scale: number } {
+  const t = tensorInput(inputs, at, op);
+  const zp = optionalTensor(inputs, at + 2);
+  const z = zp ? quantizedValues(zp)[0]! : 0;
+  return { t, v: quantizedValues(t).map((q) => q - z), scale: toNumbers(tensorInput(inputs, at + 1, op))[0]! };
+}
+
+/**
+ * Sums of centered integers requantized as onnxruntime's global average pool does: sum * (x_scale / count /
+ * y_scale) in float32, rounded half to even, plus the output zero point (so exact ties round the same way).
+ */
+function requantizeAverages(sums: Float64Array, counts: (i: number) => number, shape: readonly number[], xScale: number, inputs: Inputs, at: number, fallback: Tensor['dtype']): Tensor {
+  const ys = toNumbers(tensorInput(inputs, at, 'QLinear'))[0]!;
+  const zp = optionalTensor(inputs, at + 1);
+  const z = zp ? quantizedValues(zp)[0]! : 0;
+  const scaled = sums.map((sum, i) => Math.fround(sum * Math.fround(Math.fround(xScale / counts(i)) / ys)));
+  return storeQuantized(zp?.dtype ?? fallback, shape, scaled, () => z, true);
+}
+
+/** onnxruntime's float-to-quantized step in its pools: nearbyint(y / y_scale + zero_point) in float32, saturated. */
+function requantizeFloat32(y: Float64Array, shape: readonly number[], inputs: Inputs, at: number, fallback: Tensor['dtype']): Tensor {
+  const ys = toNumbers(tensorInput(inputs, at, 'QLinear'))[0]!;
+  const zp = optionalTensor(inputs, at + 1);
+  const z = zp ? quantizedValues(zp)[0]! : 0;
+  return storeQuantized(zp?.dtype ?? fallback, shape, y.map((v) => Math.fround(Math.fround(v / ys) + z)), () => 0, true);
+}
+
+/** NCHW <-> NHWC for channels_last inputs. */
+function moveChannels(v: Float64Array, shape: readonly number[], toLast: boolean): Float64Array {
+  const [n, c] = toLast ? [shape[0]!, shape[1]!] : [shape[0]!, shape[shape.length - 1]!];
+  const spatial = v.length / (n * c);
+  const out = new Float64Array(v.length);
+  for (let b = 0; b < n; b++) {
+    for (let ch = 0; ch < c; ch++) {
+      for (let s = 0; s < spatial; s++) {
+        const first = (b * c + ch) * spatial + s;
+        const last = (b * spatial + s) * c + ch;
+        if (toLast) out[last] = v[first]!;
+        else out[first] = v[last]!;
+      }
+    }
+  }
+  return out;
+}
+
+/** QLinearAveragePool (com.microsoft): AveragePool (pads, strides, ceil_mode, count_include_pad) on dequantized input. */
+function qLinearAveragePool(inputs: Inputs, ctx: KernelContext): Tensor {
+  const { t: x, v: centered, scale } = centeredInput(inputs, 0, 'QLinearAveragePool');
+  const raw = centered.map((q) => Math.fround(scale * q));
+  const last = ctx.attrs.int('channels_last', 0) !== 0;
+  const v = last ? moveChannels(raw, x.shape, false) : raw;
+  const [n, c] = last ? [x.shape[0]!, x.shape[x.rank - 1]!] : [x.shape[0]!, x.shape[1]!];
+  const inSpatial = last ? x.shape.slice(1, -1) : x.shape.slice(2);
+  const kernel = ctx.attrs.require('kernel_shape', 'ints');
+  const g = convGeometry(inSpatial, kernel, ctx);
+  const offsets = gatherOffsets(inSpatial, g);
+  const kSize = sizeOf(kernel);
+  const inSize = sizeOf(inSpatial);
+  const outSize = sizeOf(g.out);
+  const includePad = ctx.attrs.int('count_include_pad', 0) !== 0;
+  const y = new Float64Array(n * c * outSize);
+  for (let plane = 0; plane < n * c; plane++) {
+    for (let op = 0; op < outSize; op++) {
+      let sum = 0;
+      let count = 0;
+      for (let kp = 0; kp < kSize; kp++) {
+        const off = offsets[op * kSize + kp]!;
+        if (off < 0) continue;
+        sum = Math.fround(sum + v[plane * inSize + off]!);
+        count++;
+      }
+      y[plane * outSize + op] = Math.fround(sum / (includePad ? kSize : count));
+    }
+  }
+  const nchw = [n, c, ...g.out];
+  return last ? requantizeFloat32(moveChannels(y, nchw, true), [n, ...g.out, c], inputs, 3, x.dtype) : requantizeFloat32(y, nchw, inputs, 3, x.dtype);
+}
+
+/**
+ * QLinearSoftmax (com.microsoft): Softmax of the dequantized input, requantized. `opset` names the Softmax
+ * semantics: before 13 the input is flattened to 2-D at `axis`, from 13 the softmax runs along `axis` alone.
+ */
+function qLinearSoftmax(inputs: Inputs, ctx: KernelContext): Tensor {
+  const { t: x, v } = dequantizedInput(inputs, 0, 'QLinearSoftmax');
+  const axis = normalizeAxis(ctx.attrs.int('axis', -1), x.rank);
+  const legacy = ctx.attrs.int('opset', 13) < 13;
+  const len = legacy ? sizeOf(x.shape.slice(axis)) : x.shape[axis]!;
+  const inner = legacy ? 1 : sizeOf(x.shape.slice(axis + 1));
+  const y = new Float64Array(v.length);
+  for (let o = 0; o < v.length / (len * inner); o++) {
+    for (let i = 0; i < inner; i++) {
+      const at = (j: number): number => (o * len + j) * inner + i;
+      let max = -Infinity;
+      for (let j = 0; j < len; j++) max = Math.max(max, v[at(j)]!);
+      let sum = 0;
+      for (let j = 0; j < len; j++) sum += y[at(j)] = Math.exp(v[at(j)]! - max);
+      for (let j = 0; j < len; j++) y[at(j)]! /= sum;
+    }
+  }
+  return requantize(y, x.shape, inputs, 3, x.dtype);
+}
+
 const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
 const ms = 'com.microsoft';
 
@@ -321,6 +426,8 @@ export const quantizeKernels: KernelDef[] = [
   { op: 'QLinearGlobalAveragePool', domain: ms, run: (inputs, ctx) => [qLinearGlobalAveragePool(inputs, ctx)] },
   { op: 'QLinearConcat', domain: ms, run: (inputs, ctx) => [qLinearConcat(inputs, ctx)] },
   { op: 'MatMulIntegerToFloat', domain: ms, run: (inputs) => [matMulIntegerToFloat(inputs)] },
+  { op: 'QLinearAveragePool', domain: ms, run: (inputs, ctx) => [qLinearAveragePool(inputs, ctx)] },
+  { op: 'QLinearSoftmax', domain: ms, run: (inputs, ctx) => [qLinearSoftmax(inputs, ctx)] },
   { op: 'GatherBlockQuantized', domain: ms, run: (inputs, ctx) => [gatherBlockQuantized(inputs, ctx)] },
   { op: 'DynamicQuantizeMatMul', domain: ms, run: (inputs) => [dynamicQuantizeMatMul(inputs)] },
 ];

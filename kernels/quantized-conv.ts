@@ -17,13 +17,14 @@ export interface ConvGeometry {
   out: number[];
 }
 
-/** Output sizes and leading pads for input spatial dims `input` (ONNX Conv auto_pad rules). */
+/** Output sizes and leading pads for input spatial dims `input` (ONNX Conv/AveragePool auto_pad and ceil_mode rules). */
 export function convGeometry(input: readonly number[], kernel: number[], ctx: KernelContext): ConvGeometry {
   const d = input.length;
   const strides = ctx.attrs.ints('strides', new Array<number>(d).fill(1));
   const dilations = ctx.attrs.ints('dilations', new Array<number>(d).fill(1));
   const pads = ctx.attrs.ints('pads', new Array<number>(2 * d).fill(0));
   const autoPad = ctx.attrs.string('auto_pad', 'NOTSET');
+  const ceil = ctx.attrs.int('ceil_mode', 0) !== 0;
   const padsBegin: number[] = [];
   const out: number[] = [];
   for (let i = 0; i < d; i++) {
@@ -36,7 +37,10 @@ export function convGeometry(input: readonly number[], kernel: number[], ctx: Ke
     } else {
       const [b, e] = autoPad === 'VALID' ? [0, 0] : [pads[i]!, pads[i + d]!];
       padsBegin.push(b);
-      out.push(Math.floor((input[i]! + b + e - span) / strides[i]!) + 1);
+      // ceil_mode (pools): a last, partial window counts if it starts inside the input or its leading pad.
+      let o = Math[ceil ? 'ceil' : 'floor']((input[i]! + b + e - span) / strides[i]!) + 1;
+      if (ceil && (o - 1) * strides[i]! >= input[i]! + b) o--;
+      out.push(o);
     }
   }
   return { kernel, strides, dilations, padsBegin, out };
@@ -44,7 +48,7 @@ export function convGeometry(input: readonly number[], kernel: number[], ctx: Ke
 
 
 /** For each output position (flat) and kernel position (flat), the input offset within one channel, or -1 in padding. */
-function gatherOffsets(inShape: readonly number[], g: ConvGeometry): Int32Array {
+export function gatherOffsets(inShape: readonly number[], g: ConvGeometry): Int32Array {
   const d = inShape.length;
   const outSize = sizeOf(g.out);
   const kSize = sizeOf(g.kernel);
