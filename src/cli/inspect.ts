@@ -11,9 +11,9 @@ const HELP = `Usage: neuropod-web inspect <package>
 Prints the package's name, platform, input and output spec, the operators its imported graph uses, and its size.`;
 
 export async function inspectCli(args: string[]): Promise<number> {
-  const { values, positionals } = parseCliArgs('inspect', args, {});
+  const { values, positionals } = parseCliArgs(args, {});
   if (values.help) return console.log(HELP), EXIT.ok;
-  if (positionals.length !== 1) throw new NeuropodError('USAGE', `inspect: give exactly one package, got ${positionals.length}\n\n${HELP}`);
+  if (positionals.length !== 1) throw new NeuropodError('USAGE', `give exactly one package, got ${positionals.length}\n\n${HELP}`);
   const opened = await openModel(positionals[0]!);
   const lines = [
     `name:     ${opened.name}`,

@@ -15,14 +15,14 @@ Runs the model on the given .npy inputs and prints each output as 'name = [[...]
   --no-validate           skip the Neuropod spec checks`;
 
 export async function runCli(args: string[]): Promise<number> {
-  const { values, positionals } = parseCliArgs('run', args, {
+  const { values, positionals } = parseCliArgs(args, {
     input: { type: 'string', multiple: true },
     output: { type: 'string', multiple: true },
     save: { type: 'string' },
     'no-validate': { type: 'boolean' },
   });
   if (values.help) return console.log(HELP), EXIT.ok;
-  if (positionals.length !== 1) throw new NeuropodError('USAGE', `run: give exactly one package, got ${positionals.length}\n\n${HELP}`);
+  if (positionals.length !== 1) throw new NeuropodError('USAGE', `give exactly one package, got ${positionals.length}\n\n${HELP}`);
   const inputs = await readInputs((values.input as string[] | undefined) ?? []);
   const model = await load(positionals[0]!, { validate: !values['no-validate'] });
   const outputs = await model.infer(inputs, { outputs: (values.output as string[] | undefined) ?? [] });
@@ -37,7 +37,7 @@ async function readInputs(specs: string[]): Promise<Record<string, Tensor>> {
   const inputs: Record<string, Tensor> = {};
   for (const spec of specs) {
     const eq = spec.indexOf('=');
-    if (eq <= 0 || eq === spec.length - 1) throw new NeuropodError('USAGE', `run: --input takes name=file.npy, got '${spec}'`);
+    if (eq <= 0 || eq === spec.length - 1) throw new NeuropodError('USAGE', `--input takes name=file.npy, got '${spec}'`);
     const [name, file] = [spec.slice(0, eq), spec.slice(eq + 1)];
     let bytes: Uint8Array;
     try {
