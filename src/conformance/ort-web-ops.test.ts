@@ -38,9 +38,9 @@ describe('buildOpTest', () => {
     expect(dataSets[0]!.feeds.get('input_0')).toMatchObject({ dtype: 'float16', shape: [2], data: Uint16Array.from([0x3c00, 0x4100]) });
   });
 
-  it('defaults to ai.onnx opset 7 as onnxruntime-web does', () => {
+  it('defaults to ai.onnx opset 18 as onnxruntime-web does', () => {
     const { model } = buildOpTest({ ...test, opset: undefined }, test.cases[0]!, 'cpu');
-    expect(model.opsets).toEqual(new Map([['', 7]]));
+    expect(model.opsets).toEqual(new Map([['', 18]]));
   });
 });
 

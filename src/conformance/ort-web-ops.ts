@@ -31,8 +31,11 @@ interface OpCaseJson {
   outputs: TensorJson[];
 }
 
-/** onnxruntime-web's default when a test names no opset (test-runner.ts OpTestContext). */
-const DEFAULT_OPSET = { domain: '', version: 7 };
+/**
+ * What onnxruntime-web uses when a test names no opset: the highest opset folder of its node test data
+ * (js/web/script/test-runner-cli.ts, MAX_OPSET_VERSION), which its suite test list shows is 18.
+ */
+const DEFAULT_OPSET = { domain: '', version: 18 };
 
 /** JSON with // and /* *\/ comments and trailing commas, as the .jsonc test files are written. */
 export function parseJsonc(text: string, source: string): unknown {

@@ -56,6 +56,14 @@ export function conformanceMarkdown(results: readonly TestResult[], ctx: Markdow
       'rtol 1e-3, atol 1e-7 (the ONNX backend runner); onnxruntime-web op tests with its cpu thresholds (abs 1e-4 or ' +
       'ratio 1.000001); integers, bools and strings exactly; NaN equals NaN; dtypes and shapes must match.',
     '',
+    '```sh',
+    'npx tsx src/cli/conformance.ts <dir>... [--filter regex] [--backend cpu] [--json out.json] [--markdown docs/conformance.md] [--timeout s] [--jobs n] [--progress]',
+    '```',
+    '',
+    'Each test runs in a worker thread under a time cap (120 s by default); a test that overruns it, or crashes or ' +
+      'exhausts its worker, fails with that reason and the run goes on in a fresh worker. Nothing is skipped: a test ' +
+      'whose model cannot be read (an unsupported dtype such as int2 or float8e8m0) fails with category `load`.',
+    '',
     `**Total: ${finalLine(results)}**`,
     '',
     '| suite | passed | failed | skipped | total | pass rate |',
@@ -79,7 +87,8 @@ function failuresByOp(results: readonly TestResult[]): string[] {
   const failed = results.filter((r) => r.status === 'failed');
   if (failed.length === 0) return ['## Failures', '', 'None.'];
   const groups = new Map<string, TestResult[]>();
-  for (const r of failed) groups.set(r.op ?? '(not loaded)', [...(groups.get(r.op ?? '(not loaded)') ?? []), r]);
+  const unknown = '(model not loaded, or its run cut off)';
+  for (const r of failed) groups.set(r.op ?? unknown, [...(groups.get(r.op ?? unknown) ?? []), r]);
   const sorted = [...groups.entries()].sort((a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : 1));
   const out = ['## Failures by operator', '', '| operator | failed | why (tests) |', '|---|---:|---|'];
   for (const [op, rs] of sorted) {
