@@ -94,6 +94,15 @@ describe('fused layer norms', () => {
     expectMatchesOrt('SkipSimplifiedLayerNormalization', [randomF32([2, 3, 8], 12), randomF32([2, 3, 8], 13), randomF32([8], 14)], { epsilon: { type: 'float', value: 1e-5 } }));
 });
 
+describe('EmbedLayerNormalization', () => {
+  const ids = (v: number[]) => new Tensor('int32', [2, 3], Int32Array.from(v));
+  it('sums word, position and segment embeddings, normalizes, and counts mask ones', () =>
+    expectMatchesOrt('EmbedLayerNormalization', [
+      ids([1, 4, 2, 0, 3, 3]), ids([0, 1, 1, 0, 0, 1]), randomF32([5, 8], 73), randomF32([4, 8], 74), randomF32([2, 8], 75),
+      randomF32([8], 76), randomF32([8], 77), ids([1, 1, 0, 1, 1, 1]),
+    ], { epsilon: { type: 'float', value: 1e-5 } }, [true, false, true]));
+});
+
 describe('FusedMatMul', () => {
   it('transposes B and scales by alpha as onnxruntime does', () =>
     expectMatchesOrt('FusedMatMul', [randomF32([2, 3, 4], 15), randomF32([5, 4], 16)], { transB: int(1), alpha: { type: 'float', value: 0.5 } }));

@@ -215,6 +215,44 @@ function matMulNBits(inputs: Inputs, ctx: KernelContext): Tensor {
   return fromNumbers(a.dtype, y.shape, yv);
 }
 
+/**
+ * EmbedLayerNormalization: word + position (+ segment) embeddings of each token, layer-normalized. Outputs: output,
+ * mask_index (the count of ones in each mask row; zeros without a mask), embedding_sum.
+ */
+function embedLayerNorm(inputs: Inputs, ctx: KernelContext): Tensor[] {
+  const ids = tensorInput(inputs, 0, 'EmbedLayerNormalization');
+  const [batch, seq] = ids.shape as [number, number];
+  const tokens = toIndices(ids);
+  const segments = optionalTensor(inputs, 1);
+  const segIds = segments && toIndices(segments);
+  const wordT = tensorInput(inputs, 2, 'EmbedLayerNormalization');
+  const hidden = wordT.shape[1]!;
+  const word = toNumbers(wordT);
+  const pos = toNumbers(tensorInput(inputs, 3, 'EmbedLayerNormalization'));
+  const segT = optionalTensor(inputs, 4);
+  const seg = segT && toNumbers(segT);
+  const posIdsT = optionalTensor(inputs, 8);
+  const posIds = posIdsT && toIndices(posIdsT);
+  const positionOf = (b: number, s: number): number => (posIds ? posIds[posIds.length === seq ? s : b * seq + s]! : s);
+  const sum = new Float64Array(batch * seq * hidden);
+  for (let b = 0; b < batch; b++) {
+    for (let s = 0; s < seq; s++) {
+      const t = b * seq + s;
+      for (let j = 0; j < hidden; j++) {
+        sum[t * hidden + j] = word[tokens[t]! * hidden + j]! + pos[positionOf(b, s) * hidden + j]! + (seg && segIds ? seg[segIds[t]! * hidden + j]! : 0);
+      }
+    }
+  }
+  const { y } = normalizeRows(sum, hidden, {
+    simplified: false, epsilon: ctx.attrs.float('epsilon', 1e-12),
+    scale: toNumbers(tensorInput(inputs, 5, 'EmbedLayerNormalization')), bias: toNumbers(tensorInput(inputs, 6, 'EmbedLayerNormalization')),
+  });
+  const mask = optionalTensor(inputs, 7);
+  const m = mask && toIndices(mask);
+  const maskIndex = Int32Array.from({ length: batch }, (_, b) => (m ? m.slice(b * seq, (b + 1) * seq).filter((v) => v !== 0).length : 0));
+  return [fromNumbers(wordT.dtype, [batch, seq, hidden], y), new Tensor('int32', [batch], maskIndex), fromNumbers(wordT.dtype, [batch, seq, hidden], sum)];
+}
+
 const unary = (op: string, fn: (v: number, ctx: KernelContext) => number): KernelDef => ({
   op, domain: MS, run: (inputs, ctx) => [withBias(inputs, op, (v) => fn(v, ctx))],
 });
@@ -234,6 +272,7 @@ export const microsoftKernels: KernelDef[] = [
   { op: 'LayerNormalization', run: (inputs, ctx) => layerNorm(inputs, ctx, false) },
   { op: 'SimplifiedLayerNormalization', run: (inputs, ctx) => layerNorm(inputs, ctx, true) },
   { op: 'SimplifiedLayerNormalization', domain: MS, run: (inputs, ctx) => layerNorm(inputs, ctx, true) },
+  { op: 'EmbedLayerNormalization', domain: MS, run: (inputs, ctx) => embedLayerNorm(inputs, ctx) },
   { op: 'FusedMatMul', domain: MS, run: (inputs, ctx) => [fusedMatMul(inputs, ctx)] },
   { op: 'RotaryEmbedding', domain: MS, run: (inputs, ctx) => [rotaryEmbedding(inputs, ctx)] },
   { op: 'MatMulNBits', domain: MS, run: (inputs, ctx) => [matMulNBits(inputs, ctx)] },
