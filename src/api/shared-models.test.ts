@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { readTensorProto } from '../formats/onnx/decode.js';
 import { sharedOrSkip, sharedPath } from '../testing/shared-fixtures.js';
@@ -91,6 +92,18 @@ describe.skipIf(!hasNeuropod)('Neuropod fixture packages (../shared/models/neuro
         expect([t.dtype, t.shape, Array.from(t.data as ArrayLike<number | string>)]).toEqual([want.dtype, want.shape, want.values]);
       }
     });
+  });
+});
+
+describe.skipIf(!hasNeuropod)('a Neuropod fixture zipped as Neuropod packagers zip it', () => {
+  it('runs tf_addition_model from zip bytes with upper-cased entry names', async () => {
+    const root = join(NEUROPOD_DIR, 'tf_addition_model');
+    const entries = readdirSync(root, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    // Files only, no directory entries, DEFLATE; names upper-cased to exercise case-insensitive lookup.
+    const zip = zipSync(Object.fromEntries(entries.map((e) => [relative(root, join(e.parentPath, e.name)).toUpperCase(), readFileSync(join(e.parentPath, e.name))])));
+    const model = await load(zip);
+    const out = await model.infer(ADDITION.inputs);
+    expect(Array.from(out.out!.numeric as Float32Array)).toEqual([8, 10, 12, 14]);
   });
 });
 
