@@ -1,86 +1,23 @@
 /**
- * Linear quantization (ONNX QuantizeLinear/DequantizeLinear and the integer ops built on them, plus the
- * com.microsoft QLinear* forms). q = saturate(round_half_even(x / scale) + zero_point); x = (q - zero_point) * scale.
- * Scales apply per tensor, per axis, or per block along an axis (opset 21 block_size).
+ * ONNX linear quantization operators: QuantizeLinear/DequantizeLinear (per tensor, per axis, blocked; integer,
+ * int4 and float8 types; output_dtype, saturate), DynamicQuantizeLinear, and the integer products MatMulInteger,
+ * QLinearMatMul, ConvInteger, QLinearConv. The com.microsoft QLinear forms are in quantize-microsoft.ts.
  */
-import { NeuropodError } from '../src/api/errors.js';
-import { dtypeFromOnnx, type DType } from '../src/tensor/dtype.js';
-import { Tensor, sizeOf, type Shape } from '../src/tensor/tensor.js';
+import type { Value } from '../src/graph/value.js';
+import { dtypeFromOnnx } from '../src/tensor/dtype.js';
+import { Tensor, sizeOf } from '../src/tensor/tensor.js';
 import { fromNumbers, optionalTensor, tensorInput, toNumbers } from './elements.js';
-import { broadcastIndexMap, broadcastShapes, normalizeAxis } from './indexing.js';
+import { centered, columnScale, dequantize, dynamicQuantizeLinear, paramIndex, quantize, quantizedValues, storeQuantized, type LinearParams } from './linear-quantization.js';
 import { matmul } from './matmul.js';
-import { decodeMinifloats, encodeMinifloats, isMinifloat } from './minifloat.js';
-import { convGeometry, convolveIntegers, gatherOffsets } from './quantized-conv.js';
+import { convolveIntegers } from './quantized-conv.js';
+import { quantizeMicrosoftKernels } from './quantize-microsoft.js';
 import type { KernelContext, KernelDef } from './registry.js';
 
-type Inputs = Parameters<KernelDef['run']>[0];
-
-/** Integer ranges a quantized value saturates to. */
-const INT_RANGES: Partial<Record<DType, [number, number]>> = {
-  uint8: [0, 255], int8: [-128, 127], uint16: [0, 65535], int16: [-32768, 32767],
-  uint4: [0, 15], int4: [-8, 7], int32: [-2147483648, 2147483647],
-};
-
-export function roundHalfEven(v: number): number {
-  const f = Math.floor(v);
-  const d = v - f;
-  if (d < 0.5) return f;
-  if (d > 0.5) return f + 1;
-  return f % 2 === 0 ? f : f + 1;
-}
-
-/** Element values of a quantized tensor (float8/float4 decoded from their bits). */
-export function quantizedValues(t: Tensor): Float64Array {
-  return isMinifloat(t.dtype) && t.dtype !== 'float16' && t.dtype !== 'bfloat16' ? decodeMinifloats(t.dtype, t.data as Uint8Array) : toNumbers(t);
-}
-
-/** A tensor of `dtype` from values already divided by their scale: rounded, shifted, saturated. */
-function storeQuantized(dtype: DType, shape: Shape, scaled: Float64Array, zeroPoint: (i: number) => number, saturate: boolean): Tensor {
-  if (isMinifloat(dtype)) return new Tensor(dtype, [...shape], encodeMinifloats(dtype, scaled.map((v, i) => Math.fround(v + zeroPoint(i))), saturate));
-  const range = INT_RANGES[dtype];
-  if (!range) throw new NeuropodError('INFERENCE_FAILED', `cannot quantize to ${dtype}`);
-  const q = scaled.map((v, i) => Math.min(range[1], Math.max(range[0], roundHalfEven(v) + zeroPoint(i))));
-  return fromNumbers(dtype, shape, q);
-}
-
-/**
- * Maps each element of `shape` to its entry in a scale/zero-point tensor of `paramShape`: one entry (per tensor),
- * one per index of `axis` (per axis), or one per `blockSize` indices of `axis` (blocked, params of x's rank).
- */
-export function paramIndex(shape: Shape, paramShape: Shape, axis: number, blockSize = 0): (i: number) => number {
-  if (sizeOf(paramShape) === 1) return () => 0;
-  const a = normalizeAxis(axis, shape.length);
-  const inner = sizeOf(shape.slice(a + 1));
-  const n = shape[a]!;
-  if (blockSize <= 0) return (i) => Math.floor(i / inner) % n;
-  const blocks = paramShape[a]!;
-  return (i) => {
-    const outer = Math.floor(i / (inner * n));
-    const at = Math.floor(i / inner) % n;
-    return (outer * blocks + Math.floor(at / blockSize)) * inner + (i % inner);
-  };
-}
-
-interface LinearParams {
-  scale: Float64Array;
-  zeroPoint?: Float64Array;
-  index: (i: number) => number;
-}
+type Inputs = (Value | undefined)[];
 
 function linearParams(x: Tensor, scale: Tensor, zeroPoint: Tensor | undefined, ctx: KernelContext): LinearParams {
   const index = paramIndex(x.shape, scale.shape, ctx.attrs.int('axis', 1), ctx.attrs.int('block_size', 0));
   return { scale: toNumbers(scale), zeroPoint: zeroPoint && quantizedValues(zeroPoint), index };
-}
-
-export function quantize(x: Float64Array, shape: Shape, p: LinearParams, dtype: DType, saturate = true): Tensor {
-  const scaled = x.map((v, i) => Math.fround(v / p.scale[p.index(i)]!));
-  const zp = p.zeroPoint;
-  return storeQuantized(dtype, shape, scaled, zp ? (i) => zp[p.index(i)]! : () => 0, saturate);
-}
-
-export function dequantize(q: Float64Array, p: LinearParams): Float64Array {
-  const zp = p.zeroPoint;
-  return q.map((v, i) => Math.fround(Math.fround(v - (zp ? zp[p.index(i)]! : 0)) * p.scale[p.index(i)]!));
 }
 
 function quantizeLinear(inputs: Inputs, ctx: KernelContext): Tensor {
@@ -100,57 +37,11 @@ function dequantizeLinear(inputs: Inputs, ctx: KernelContext): Tensor {
   return fromNumbers(dtype, x.shape, dequantize(quantizedValues(x), linearParams(x, scale, optionalTensor(inputs, 2), ctx)));
 }
 
-/**
- * DynamicQuantizeLinear: uint8 with scale = (max(x, 0) - min(x, 0)) / 255 and zero point
- * round(saturate(0 - min / scale)) (ONNX Operators.md), computed in float32 as the reference does.
- */
-function dynamicQuantizeLinear(x: Tensor): Tensor[] {
-  const v = toNumbers(x);
-  let min = 0;
-  let max = 0;
-  for (const e of v) {
-    if (e < min) min = e;
-    if (e > max) max = e;
-  }
-  const scale = Math.fround(Math.fround(max - min) / 255);
-  const zp = scale === 0 ? 0 : roundHalfEven(Math.min(255, Math.max(0, Math.fround(0 - Math.fround(min / scale)))));
-  const q = scale === 0 ? new Tensor('uint8', [...x.shape], new Uint8Array(x.size)) : quantize(v, x.shape, { scale: Float64Array.of(scale), zeroPoint: Float64Array.of(zp), index: () => 0 }, 'uint8');
-  return [q, new Tensor('float32', [], Float32Array.of(scale)), new Tensor('uint8', [], Uint8Array.of(zp))];
-}
-
-/**
- * Integer operand minus its zero point, as float64 (exact for these magnitudes). A zero point is a scalar, or per
- * row of A / per column of B (onnxruntime accepts both for MatMulInteger and QLinearMatMul).
- */
-function centered(t: Tensor, zp: Tensor | undefined, side: 'a' | 'b'): Tensor {
-  const v = quantizedValues(t);
-  if (zp) {
-    const z = quantizedValues(zp);
-    const n = t.shape[t.rank - 1]!;
-    const rows = t.rank > 1 ? t.shape[t.rank - 2]! : 1;
-    const at = (i: number): number => {
-      if (z.length === 1) return 0;
-      if (side === 'b') return z.length === n ? i % n : Math.floor(i / (rows * n)) * n + (i % n);
-      return z.length === rows ? Math.floor(i / n) % rows : Math.floor(i / n);
-    };
-    for (let i = 0; i < v.length; i++) v[i] -= z[at(i)]!;
-  }
-  return new Tensor('float64', [...t.shape], v);
-}
-
 function matMulInteger(inputs: Inputs): Tensor {
   const a = centered(tensorInput(inputs, 0, 'MatMulInteger'), optionalTensor(inputs, 2), 'a');
   const b = centered(tensorInput(inputs, 1, 'MatMulInteger'), optionalTensor(inputs, 3), 'b');
   const y = matmul(a, b);
   return fromNumbers('int32', y.shape, y.numeric as Float64Array);
-}
-
-/** Per-column multipliers for a product whose B side may be quantized per column. */
-function columnScale(aScale: Tensor, bScale: Tensor, shape: Shape): (i: number) => number {
-  const a = toNumbers(aScale)[0]!;
-  const b = toNumbers(bScale);
-  const n = shape[shape.length - 1] ?? 1;
-  return b.length === 1 ? () => Math.fround(a * b[0]!) : (i) => Math.fround(a * b[i % n]!);
 }
 
 /** QLinearMatMul (onnx reference): integer product of centered operands, times a_scale*b_scale/y_scale, requantized. */
@@ -187,226 +78,6 @@ function convInteger(inputs: Inputs, ctx: KernelContext): Tensor {
   return fromNumbers('int32', acc.shape, acc.values);
 }
 
-/** The dequantized input of a com.microsoft QLinear op whose operand triple starts at `at`. */
-function dequantizedInput(inputs: Inputs, at: number, op: string): { t: Tensor; v: Float64Array } {
-  const t = tensorInput(inputs, at, op);
-  const zp = optionalTensor(inputs, at + 2);
-  return { t, v: dequantize(quantizedValues(t), { scale: toNumbers(tensorInput(inputs, at + 1, op)), zeroPoint: zp && quantizedValues(zp), index: () => 0 }) };
-}
-
-/** Float values quantized to the (scale, zero point) at inputs[at], inputs[at + 1]; the zero point's dtype, else `fallback`. */
-function requantize(y: Float64Array, shape: readonly number[], inputs: Inputs, at: number, fallback: Tensor['dtype']): Tensor {
-  const zp = optionalTensor(inputs, at + 1);
-  return quantize(y, shape, { scale: toNumbers(tensorInput(inputs, at, 'QLinear')), zeroPoint: zp && quantizedValues(zp), index: () => 0 }, zp?.dtype ?? fallback);
-}
-
-/** A float function of dequantized operands, broadcast numpy-style, quantized to the output's scale and zero point. */
-function requantized(inputs: Inputs, operands: number, outAt: number, fn: (...v: number[]) => number): Tensor {
-  const ops = Array.from({ length: operands }, (_, k) => dequantizedInput(inputs, 3 * k, 'QLinear'));
-  const shape = broadcastShapes(...ops.map(({ t }) => t.shape));
-  const deq = ops.map(({ t, v }) => {
-    const map = broadcastIndexMap(t.shape, shape);
-    return (i: number) => v[map[i]!]!;
-  });
-  const y = new Float64Array(sizeOf(shape)).map((_, i) => fn(...deq.map((d) => d(i))));
-  return requantize(y, shape, inputs, outAt, ops[0]!.t.dtype);
-}
-
-/** QLinearGlobalAveragePool (com.microsoft): mean over the spatial dims, NCHW or channels_last. */
-function qLinearGlobalAveragePool(inputs: Inputs, ctx: KernelContext): Tensor {
-  const { t: x, v, scale } = centeredInput(inputs, 0, 'QLinearGlobalAveragePool');
-  const last = ctx.attrs.int('channels_last', 0) !== 0;
-  const n = x.shape[0]!;
-  const c = last ? x.shape[x.rank - 1]! : x.shape[1]!;
-  const spatial = x.size / (n * c);
-  const y = new Float64Array(n * c);
-  for (let b = 0; b < n; b++) {
-    for (let ch = 0; ch < c; ch++) {
-      let sum = 0;
-      for (let s = 0; s < spatial; s++) sum += v[last ? (b * spatial + s) * c + ch : (b * c + ch) * spatial + s]!;
-      y[b * c + ch] = sum;
-    }
-  }
-  const shape = last ? [n, ...x.shape.slice(1, -1).map(() => 1), c] : [n, c, ...x.shape.slice(2).map(() => 1)];
-  return requantizeAverages(y, () => spatial, shape, scale, inputs, 3, x.dtype);
-}
-
-/** QLinearConcat (com.microsoft): inputs are (Y_scale, Y_zero_point, then X, X_scale, X_zero_point per operand). */
-function qLinearConcat(inputs: Inputs, ctx: KernelContext): Tensor {
-  const parts: { t: Tensor; v: Float64Array }[] = [];
-  for (let k = 2; k + 1 < inputs.length; k += 3) parts.push(dequantizedInput(inputs, k, 'QLinearConcat'));
-  const rank = parts[0]!.t.rank;
-  const axis = normalizeAxis(ctx.attrs.require('axis', 'int'), rank);
-  const outer = sizeOf(parts[0]!.t.shape.slice(0, axis));
-  const shape = [...parts[0]!.t.shape];
-  shape[axis] = parts.reduce((s, p) => s + p.t.shape[axis]!, 0);
-  const y = new Float64Array(sizeOf(shape));
-  let at = 0;
-  const rowOut = sizeOf(shape.slice(axis));
-  for (const { t, v } of parts) {
-    const row = sizeOf(t.shape.slice(axis));
-    for (let o = 0; o < outer; o++) y.set(v.subarray(o * row, (o + 1) * row), o * rowOut + at);
-    at += row;
-  }
-  return requantize(y, shape, inputs, 0, parts[0]!.t.dtype);
-}
-
-/** MatMulIntegerToFloat (com.microsoft): (A - a_zp)(B - b_zp) * a_scale * b_scale + bias, in float. */
-function matMulIntegerToFloat(inputs: Inputs): Tensor {
-  const [a, b, aScale, bScale, aZp, bZp, bias] = inputs.map((v) => v as Tensor | undefined);
-  const product = matmul(centered(a!, aZp, 'a'), centered(b!, bZp, 'b'));
-  const mult = columnScale(aScale!, bScale!, product.shape);
-  const n = product.shape[product.rank - 1]!;
-  const bv = bias && toNumbers(bias);
-  const y = (product.numeric as Float64Array).map((v, i) => Math.fround(Math.fround(v * mult(i)) + (bv ? bv[i % n]! : 0)));
-  return fromNumbers(aScale!.dtype, product.shape, y);
-}
-
-/** DynamicQuantizeMatMul (com.microsoft): A quantized to uint8 on the fly, then MatMulIntegerToFloat. */
-function dynamicQuantizeMatMul(inputs: Inputs): Tensor {
-  const [a, b, bScale, bZp, bias] = inputs.map((v) => v as Tensor | undefined);
-  const [qa, aScale, aZp] = dynamicQuantizeLinear(a!);
-  return matMulIntegerToFloat([qa, b, aScale, bScale, aZp, bZp, bias]);
-}
-
-/**
- * GatherBlockQuantized (com.microsoft): Gather along gather_axis of data dequantized in blocks of block_size along
- * quantize_axis. uint8 data packs `bits`-bit values low bits first; the default zero point is 0 for int4 and
- * 2^(bits-1) for unsigned data.
- */
-function gatherBlockQuantized(inputs: Inputs, ctx: KernelContext): Tensor {
-  const data = tensorInput(inputs, 0, 'GatherBlockQuantized');
-  const indices = toNumbers(tensorInput(inputs, 1, 'GatherBlockQuantized'));
-  const indexShape = tensorInput(inputs, 1, 'GatherBlockQuantized').shape;
-  const scales = tensorInput(inputs, 2, 'GatherBlockQuantized');
-  const zp = optionalTensor(inputs, 3);
-  const bits = ctx.attrs.int('bits', 4);
-  const perByte = data.dtype === 'uint8' ? 8 / bits : 1;
-  const shape = [...data.shape.slice(0, -1), data.shape[data.rank - 1]! * perByte];
-  const raw = quantizedValues(data);
-  const q = perByte === 1 ? raw : Float64Array.from({ length: raw.length * perByte }, (_, i) => (raw[Math.floor(i / perByte)]! >> ((i % perByte) * bits)) & ((1 << bits) - 1));
-  const zpValues = zp && (perByte === 1 ? quantizedValues(zp) : Float64Array.from({ length: zp.size * perByte }, (_, i) => ((zp.data as Uint8Array)[Math.floor(i / perByte)]! >> ((i % perByte) * bits)) & ((1 << bits) - 1)));
-  const index = paramIndex(shape, scales.shape, ctx.attrs.int('quantize_axis', shape.length - 1), ctx.attrs.int('block_size', 128));
-  const defaultZp = data.dtype === 'int4' || data.dtype === 'int8' ? 0 : 1 << (bits - 1);
-  const values = dequantize(q, { scale: toNumbers(scales), zeroPoint: zpValues ?? new Float64Array(sizeOf(scales.shape)).fill(defaultZp), index });
-  const axis = normalizeAxis(ctx.attrs.int('gather_axis', 0), shape.length);
-  const n = shape[axis]!;
-  const inner = sizeOf(shape.slice(axis + 1));
-  const outer = sizeOf(shape.slice(0, axis));
-  const out = new Float64Array(outer * indices.length * inner);
-  for (let o = 0; o < outer; o++) {
-    indices.forEach((raw, j) => {
-      const at = raw < 0 ? raw + n : raw;
-      out.set(values.subarray((o * n + at) * inner, (o * n + at + 1) * inner), (o * indices.length + j) * inner);
-    });
-  }
-  return fromNumbers(scales.dtype, [...shape.slice(0, axis), ...indexShape, ...shape.slice(axis + 1)], out);
-}
-
-/** A QLinear operand as integers less its zero point, with its scale (pools sum these exactly). */
-function centeredInput(inputs: Inputs, at: number, op: string): { t: Tensor; v: Float64Array; scale: number } {
-  const t = tensorInput(inputs, at, op);
-  const zp = optionalTensor(inputs, at + 2);
-  const z = zp ? quantizedValues(zp)[0]! : 0;
-  return { t, v: quantizedValues(t).map((q) => q - z), scale: toNumbers(tensorInput(inputs, at + 1, op))[0]! };
-}
-
-/**
- * Sums of centered integers requantized as onnxruntime's global average pool does: sum * (x_scale / count /
- * y_scale) in float32, rounded half to even, plus the output zero point (so exact ties round the same way).
- */
-function requantizeAverages(sums: Float64Array, counts: (i: number) => number, shape: readonly number[], xScale: number, inputs: Inputs, at: number, fallback: Tensor['dtype']): Tensor {
-  const ys = toNumbers(tensorInput(inputs, at, 'QLinear'))[0]!;
-  const zp = optionalTensor(inputs, at + 1);
-  const z = zp ? quantizedValues(zp)[0]! : 0;
-  const scaled = sums.map((sum, i) => Math.fround(sum * Math.fround(Math.fround(xScale / counts(i)) / ys)));
-  return storeQuantized(zp?.dtype ?? fallback, shape, scaled, () => z, true);
-}
-
-/** onnxruntime's float-to-quantized step in its pools: nearbyint(y / y_scale + zero_point) in float32, saturated. */
-function requantizeFloat32(y: Float64Array, shape: readonly number[], inputs: Inputs, at: number, fallback: Tensor['dtype']): Tensor {
-  const ys = toNumbers(tensorInput(inputs, at, 'QLinear'))[0]!;
-  const zp = optionalTensor(inputs, at + 1);
-  const z = zp ? quantizedValues(zp)[0]! : 0;
-  return storeQuantized(zp?.dtype ?? fallback, shape, y.map((v) => Math.fround(Math.fround(v / ys) + z)), () => 0, true);
-}
-
-/** NCHW <-> NHWC for channels_last inputs. */
-function moveChannels(v: Float64Array, shape: readonly number[], toLast: boolean): Float64Array {
-  const [n, c] = toLast ? [shape[0]!, shape[1]!] : [shape[0]!, shape[shape.length - 1]!];
-  const spatial = v.length / (n * c);
-  const out = new Float64Array(v.length);
-  for (let b = 0; b < n; b++) {
-    for (let ch = 0; ch < c; ch++) {
-      for (let s = 0; s < spatial; s++) {
-        const first = (b * c + ch) * spatial + s;
-        const last = (b * spatial + s) * c + ch;
-        if (toLast) out[last] = v[first]!;
-        else out[first] = v[last]!;
-      }
-    }
-  }
-  return out;
-}
-
-/** QLinearAveragePool (com.microsoft): AveragePool (pads, strides, ceil_mode, count_include_pad) on dequantized input. */
-function qLinearAveragePool(inputs: Inputs, ctx: KernelContext): Tensor {
-  const { t: x, v: centered, scale } = centeredInput(inputs, 0, 'QLinearAveragePool');
-  const raw = centered.map((q) => Math.fround(scale * q));
-  const last = ctx.attrs.int('channels_last', 0) !== 0;
-  const v = last ? moveChannels(raw, x.shape, false) : raw;
-  const [n, c] = last ? [x.shape[0]!, x.shape[x.rank - 1]!] : [x.shape[0]!, x.shape[1]!];
-  const inSpatial = last ? x.shape.slice(1, -1) : x.shape.slice(2);
-  const kernel = ctx.attrs.require('kernel_shape', 'ints');
-  const g = convGeometry(inSpatial, kernel, ctx);
-  const offsets = gatherOffsets(inSpatial, g);
-  const kSize = sizeOf(kernel);
-  const inSize = sizeOf(inSpatial);
-  const outSize = sizeOf(g.out);
-  const includePad = ctx.attrs.int('count_include_pad', 0) !== 0;
-  const y = new Float64Array(n * c * outSize);
-  for (let plane = 0; plane < n * c; plane++) {
-    for (let op = 0; op < outSize; op++) {
-      let sum = 0;
-      let count = 0;
-      for (let kp = 0; kp < kSize; kp++) {
-        const off = offsets[op * kSize + kp]!;
-        if (off < 0) continue;
-        sum = Math.fround(sum + v[plane * inSize + off]!);
-        count++;
-      }
-      y[plane * outSize + op] = Math.fround(sum / (includePad ? kSize : count));
-    }
-  }
-  const nchw = [n, c, ...g.out];
-  return last ? requantizeFloat32(moveChannels(y, nchw, true), [n, ...g.out, c], inputs, 3, x.dtype) : requantizeFloat32(y, nchw, inputs, 3, x.dtype);
-}
-
-/**
- * QLinearSoftmax (com.microsoft): Softmax of the dequantized input, requantized. `opset` names the Softmax
- * semantics: before 13 the input is flattened to 2-D at `axis`, from 13 the softmax runs along `axis` alone.
- */
-function qLinearSoftmax(inputs: Inputs, ctx: KernelContext): Tensor {
-  const { t: x, v } = dequantizedInput(inputs, 0, 'QLinearSoftmax');
-  const axis = normalizeAxis(ctx.attrs.int('axis', -1), x.rank);
-  const legacy = ctx.attrs.int('opset', 13) < 13;
-  const len = legacy ? sizeOf(x.shape.slice(axis)) : x.shape[axis]!;
-  const inner = legacy ? 1 : sizeOf(x.shape.slice(axis + 1));
-  const y = new Float64Array(v.length);
-  for (let o = 0; o < v.length / (len * inner); o++) {
-    for (let i = 0; i < inner; i++) {
-      const at = (j: number): number => (o * len + j) * inner + i;
-      let max = -Infinity;
-      for (let j = 0; j < len; j++) max = Math.max(max, v[at(j)]!);
-      let sum = 0;
-      for (let j = 0; j < len; j++) sum += y[at(j)] = Math.exp(v[at(j)]! - max);
-      for (let j = 0; j < len; j++) y[at(j)]! /= sum;
-    }
-  }
-  return requantize(y, x.shape, inputs, 3, x.dtype);
-}
-
-const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
 const ms = 'com.microsoft';
 
 export const quantizeKernels: KernelDef[] = [
@@ -419,15 +90,5 @@ export const quantizeKernels: KernelDef[] = [
   { op: 'QLinearMatMul', since: 10, run: (inputs) => [qLinearMatMul(inputs)] },
   { op: 'QLinearConv', since: 10, run: (inputs, ctx) => [qLinearConv(inputs, ctx)] },
   { op: 'ConvInteger', since: 10, run: (inputs, ctx) => [convInteger(inputs, ctx)] },
-  { op: 'QLinearAdd', domain: ms, run: (inputs) => [requantized(inputs, 2, 6, (a, b) => a! + b!)] },
-  { op: 'QLinearMul', domain: ms, run: (inputs) => [requantized(inputs, 2, 6, (a, b) => a! * b!)] },
-  { op: 'QLinearSigmoid', domain: ms, run: (inputs) => [requantized(inputs, 1, 3, (a) => sigmoid(a!))] },
-  { op: 'QLinearLeakyRelu', domain: ms, run: (inputs, ctx) => [requantized(inputs, 1, 3, (a) => (a! >= 0 ? a! : a! * ctx.attrs.float('alpha', 0.01)))] },
-  { op: 'QLinearGlobalAveragePool', domain: ms, run: (inputs, ctx) => [qLinearGlobalAveragePool(inputs, ctx)] },
-  { op: 'QLinearConcat', domain: ms, run: (inputs, ctx) => [qLinearConcat(inputs, ctx)] },
-  { op: 'MatMulIntegerToFloat', domain: ms, run: (inputs) => [matMulIntegerToFloat(inputs)] },
-  { op: 'QLinearAveragePool', domain: ms, run: (inputs, ctx) => [qLinearAveragePool(inputs, ctx)] },
-  { op: 'QLinearSoftmax', domain: ms, run: (inputs, ctx) => [qLinearSoftmax(inputs, ctx)] },
-  { op: 'GatherBlockQuantized', domain: ms, run: (inputs, ctx) => [gatherBlockQuantized(inputs, ctx)] },
-  { op: 'DynamicQuantizeMatMul', domain: ms, run: (inputs) => [dynamicQuantizeMatMul(inputs)] },
+  ...quantizeMicrosoftKernels,
 ];

@@ -5,7 +5,7 @@
  */
 import { NeuropodError } from '../src/api/errors.js';
 import { Tensor, sizeOf } from '../src/tensor/tensor.js';
-import { quantizedValues as valuesOf } from './quantize.js';
+import { quantizedValues as valuesOf } from './linear-quantization.js';
 import type { KernelContext } from './registry.js';
 import { toNumbers } from './elements.js';
 
