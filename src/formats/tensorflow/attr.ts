@@ -108,6 +108,7 @@ export const ir = {
   float: (value: number): AttributeValue => ({ type: 'float', value }),
   floats: (value: number[]): AttributeValue => ({ type: 'floats', value }),
   string: (value: string): AttributeValue => ({ type: 'string', value }),
+  strings: (value: string[]): AttributeValue => ({ type: 'strings', value }),
   tensor: (value: Tensor): AttributeValue => ({ type: 'tensor', value }),
 };
 

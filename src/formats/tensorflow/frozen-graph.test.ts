@@ -20,7 +20,7 @@ describe.skipIf(!hasShared)('Neuropod TensorFlow frozen graphs (NEUROPOD-FORMAT.
     expect(imported.model.graph.inputs.map((i) => i.name)).toEqual(['x', 'y']);
     expect(imported.model.graph.outputs.map((o) => o.name)).toEqual(['out']);
     const out = new ReferenceSession(imported).run({ x: tensor([1, 2, 3, 4], [2, 2]), y: tensor([7, 8, 9, 10], [2, 2]) });
-    expect(Array.from(out.out!.numeric)).toEqual([8, 10, 12, 14]);
+    expect(Array.from(out.out!.numeric as ArrayLike<number>)).toEqual([8, 10, 12, 14]);
     expect(out.out!.shape).toEqual([2, 2]);
   });
 

@@ -3,7 +3,7 @@ import type { Model, ValueInfo } from '../../graph/ir.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { StateBinding } from '../importer.js';
 import { GraphBuilder, NodeLowering, producerOf, type TfNode } from './builder.js';
-import { loweringFor } from './ops.js';
+import { loweringFor, type Lowering } from './ops.js';
 import { foldTransposes } from './transpose-folding.js';
 
 /** StringConcat, the newest op a lowering emits, is opset 20. */
@@ -26,6 +26,8 @@ export interface TfGraphRequest {
   /** The value a variable holds after loading (restored from a checkpoint or set by init ops). */
   variableValue?: (variable: string) => Tensor | undefined;
   producer: string;
+  /** Lowerings for ops the caller makes up (Keras layers with no TF op), beside the TF table. */
+  extraOps?: Record<string, Lowering>;
 }
 
 export interface LoweredTfGraph {
@@ -42,11 +44,12 @@ export function lowerTfGraph(req: TfGraphRequest): LoweredTfGraph {
     }
   }
   const order = dependencyOrder(byName, req.outputs.map((o) => producerOf(o.tensor)), new Set(req.inputs.map((i) => producerOf(i.tensor))));
-  for (const node of order) loweringFor(node.op, node.name);
+  const lowering = (node: TfNode) => req.extraOps?.[node.op] ?? loweringFor(node.op, node.name);
+  for (const node of order) lowering(node);
   const builder = new GraphBuilder(req.source);
   for (const [k, v] of req.weights ?? []) builder.weights.set(k, v);
   for (const b of req.inputs) builder.feeds.set(b.tensor, b.name);
-  for (const node of order) loweringFor(node.op, node.name)(new NodeLowering(builder, node));
+  for (const node of order) lowering(node)(new NodeLowering(builder, node));
   addUnusedInputs(builder, req.inputs, byName);
   const outputs = req.outputs.map((o) => bindOutput(builder, o));
   const state = bindVariables(builder, req);

@@ -240,7 +240,7 @@ function rank(n: NodeLowering): void {
 }
 
 function scatterNd(n: NodeLowering): void {
-  const dtype = n.attrs.dtype('T');
+  const dtype = n.attrs.dtype('T', 'float32');
   const zeros = n.op('Expand', [n.scalar(0, dtype), n.int64Input(2)]);
   n.emit('ScatterND', [zeros, n.int64Input(0), n.input(1)], { reduction: ir.string('add') }, [n.output(0)]);
 }

@@ -68,14 +68,14 @@ export const OPS: Record<string, Lowering> = {
   Assert: () => {},
   NotEqual: unaryOf('Equal', 'Not'),
   Rsqrt: unaryChain('Sqrt', 'Reciprocal'),
-  Log1p: (n) => n.emit('Log', [n.op('Add', [n.input(0), n.scalar(1, n.attrs.dtype('T'))])], {}, [n.output(0)]),
-  Expm1: (n) => n.emit('Sub', [n.op('Exp', [n.input(0)]), n.scalar(1, n.attrs.dtype('T'))], {}, [n.output(0)]),
+  Log1p: (n) => n.emit('Log', [n.op('Add', [n.input(0), n.scalar(1, n.attrs.dtype('T', 'float32'))])], {}, [n.output(0)]),
+  Expm1: (n) => n.emit('Sub', [n.op('Exp', [n.input(0)]), n.scalar(1, n.attrs.dtype('T', 'float32'))], {}, [n.output(0)]),
   Square: (n) => n.emit('Mul', [n.input(0), n.input(0)], {}, [n.output(0)]),
   SquaredDifference: (n) => {
     const d = n.op('Sub', [n.input(0), n.input(1)]);
     n.emit('Mul', [d, d], {}, [n.output(0)]);
   },
-  Relu6: (n) => n.emit('Clip', [n.input(0), n.scalar(0, n.attrs.dtype('T')), n.scalar(6, n.attrs.dtype('T'))], {}, [n.output(0)]),
+  Relu6: (n) => n.emit('Clip', [n.input(0), n.scalar(0, n.attrs.dtype('T', 'float32')), n.scalar(6, n.attrs.dtype('T', 'float32'))], {}, [n.output(0)]),
   LeakyRelu: (n) => n.emit('LeakyRelu', [n.input(0)], { alpha: ir.float(n.attrs.float('alpha', 0.2)) }, [n.output(0)]),
   ClipByValue: same('Clip'),
   FloorDiv: floorDiv,
@@ -94,7 +94,7 @@ export const OPS: Record<string, Lowering> = {
 };
 
 function filledLike(value: number): Lowering {
-  return (n) => n.emit('Expand', [n.scalar(value, n.attrs.dtype('T')), n.op('Shape', [n.input(0)])], {}, [n.output(0)]);
+  return (n) => n.emit('Expand', [n.scalar(value, n.attrs.dtype('T', 'float32')), n.op('Shape', [n.input(0)])], {}, [n.output(0)]);
 }
 
 function unaryOf(...ops: [string, string]): Lowering {
@@ -116,7 +116,7 @@ function batchMatMul(n: NodeLowering): void {
 /** TF FloorDiv rounds toward -inf; ONNX Div truncates integers, so integers subtract the floored remainder first. */
 function floorDiv(n: NodeLowering): void {
   const [a, b] = [n.input(0), n.input(1)];
-  if (DTYPES[n.attrs.dtype('T')].float) {
+  if (DTYPES[n.attrs.dtype('T', 'float32')].float) {
     n.emit('Floor', [n.op('Div', [a, b])], {}, [n.output(0)]);
     return;
   }
@@ -127,7 +127,7 @@ function floorDiv(n: NodeLowering): void {
 /** ONNX Mod needs fmod=1 on floats (a C fmod, sign of the dividend); TF's FloorMod takes the divisor's sign. */
 function floorMod(n: NodeLowering): void {
   const [a, b] = [n.input(0), n.input(1)];
-  if (!DTYPES[n.attrs.dtype('T')].float) {
+  if (!DTYPES[n.attrs.dtype('T', 'float32')].float) {
     n.emit('Mod', [a, b], { fmod: ir.int(0) }, [n.output(0)]);
     return;
   }

@@ -31,24 +31,24 @@ describe.skipIf(!hasShared)('SavedModel (serve tag, serving_default signature, T
   it('times_three_float multiplies by three', async () => {
     const { imported, out } = await run('times_three_float', { x: tensor([1, -2.5, 4], [3]) });
     expect(imported.signature).toEqual({ inputs: ['x'], outputs: ['output_0'] });
-    expect(Array.from(out.output_0!.numeric)).toEqual([3, -7.5, 12]);
+    expect(Array.from(out.output_0!.numeric as ArrayLike<number>)).toEqual([3, -7.5, 12]);
   });
 
   it('times_two_int multiplies int32 by two', async () => {
     const { out } = await run('times_two_int', { x: tensor(new Int32Array([5, -7]), [2]) });
     expect(out.output_0!.dtype).toBe('int32');
-    expect(Array.from(out.output_0!.numeric)).toEqual([10, -14]);
+    expect(Array.from(out.output_0!.numeric as ArrayLike<number>)).toEqual([10, -14]);
   });
 
   it('model_multi_output gives x times two and y unchanged', async () => {
     const { out } = await run('model_multi_output', { x: tensor(new Int32Array([3]), []), y: tensor(new Int32Array([11]), []) });
-    expect(Array.from(out.output_0!.numeric)).toEqual([6]);
-    expect(Array.from(out.output_1!.numeric)).toEqual([11]);
+    expect(Array.from(out.output_0!.numeric as ArrayLike<number>)).toEqual([6]);
+    expect(Array.from(out.output_1!.numeric as ArrayLike<number>)).toEqual([11]);
   });
 
   it('module_with_multiple_signatures: serving_default times three, timestwo times two', async () => {
-    expect(Array.from((await run('module_with_multiple_signatures', { x: tensor([5], []) })).out.output_0!.numeric)).toEqual([15]);
-    expect(Array.from((await run('module_with_multiple_signatures', { x: tensor([5], []) }, 'timestwo')).out.output_0!.numeric)).toEqual([10]);
+    expect(Array.from((await run('module_with_multiple_signatures', { x: tensor([5], []) })).out.output_0!.numeric as ArrayLike<number>)).toEqual([15]);
+    expect(Array.from((await run('module_with_multiple_signatures', { x: tensor([5], []) }, 'timestwo')).out.output_0!.numeric as ArrayLike<number>)).toEqual([10]);
   });
 
   it('a Neuropod package with 0/data/savedmodel takes its names from the signature', async () => {
@@ -63,7 +63,7 @@ describe.skipIf(!hasShared)('SavedModel (serve tag, serving_default signature, T
       inputSpec: [{ name: 'x', dtype: 'float32', shape: [null] }], outputSpec: [{ name: 'output_0', dtype: 'float32', shape: [null] }],
     };
     const imported = await importTensorFlowPackage(zipPackage(zipSync(entries), 'times_three.neuropod'), config);
-    expect(Array.from(new ReferenceSession(imported).run({ x: tensor([2], [1]) }).output_0!.numeric)).toEqual([6]);
+    expect(Array.from(new ReferenceSession(imported).run({ x: tensor([2], [1]) }).output_0!.numeric as ArrayLike<number>)).toEqual([6]);
     const renamed = { ...config, outputSpec: [{ name: 'y', dtype: 'float32' as const, shape: [null] }] };
     await expect(importTensorFlowPackage(zipPackage(zipSync(entries), 'times_three.neuropod'), renamed)).rejects.toThrow(/the spec names 'y', which the signature does not have \(it has: output_0\)/);
   });

@@ -49,10 +49,10 @@ describe('TensorFlow variables across infer calls', () => {
       const { files, config } = tfPackage(nodes, ['init', 'acc/Assign']);
       const imported = await importTensorFlowPackage(files, config);
       expect(imported.state).toHaveLength(1);
-      expect(Array.from(imported.state![0]!.initial.numeric)).toEqual([0]);
+      expect(Array.from(imported.state![0]!.initial.numeric as ArrayLike<number>)).toEqual([0]);
       const session = new ReferenceSession(imported);
-      expect(Array.from(session.run({ x: tensor([2], []) }).out!.numeric)).toEqual([2]);
-      expect(Array.from(session.run({ x: tensor([4], []) }).out!.numeric)).toEqual([6]);
+      expect(Array.from(session.run({ x: tensor([2], []) }).out!.numeric as ArrayLike<number>)).toEqual([2]);
+      expect(Array.from(session.run({ x: tensor([4], []) }).out!.numeric as ArrayLike<number>)).toEqual([6]);
     });
   }
 
