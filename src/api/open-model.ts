@@ -80,43 +80,17 @@ async function openBareOnnx(opened: Extract<OpenedSource, { kind: 'file' }>): Pr
   return { source: opened.source, name: bareName(opened.fileName, model.graph.name), platform: 'onnx', ...spec, imported: { model } };
 }
 
-/** A TF.js model.json on its own: the tfjs importer reads it as a package whose 0/data/ is the folder it sits in. */
+/** A TF.js model.json on its own: its weight shards are read beside it; its spec is the one the tfjs importer reads from it. */
 async function openBareTfjs(opened: Extract<OpenedSource, { kind: 'file' }>): Promise<Omit<OpenedModel, 'byteLength'>> {
-  const files = filesBesideModelJson(opened);
-  const name = bareName(opened.fileName === 'model.json' ? opened.source.split(/[\\/]/).slice(-2, -1)[0] ?? 'model' : opened.fileName, '');
-  const config: NeuropodConfig = { name, platform: 'tfjs', platformVersionSemver: '*', inputSpec: [], outputSpec: [], customOps: [], inputTensorDevice: {} };
-  const imported = await (await importerFor('tfjs'))(files, config);
-  const spec = specFromGraph(imported.model.graph);
-  return { source: opened.source, name, platform: 'tfjs', ...spec, imported };
-}
-
-const MODEL_JSON = '0/data/model.json';
-
-function filesBesideModelJson(opened: Extract<OpenedSource, { kind: 'file' }>): PackageFiles {
-  const dataPath = (path: string): string | undefined => {
-    const p = path.replace(/^\.?\//, '');
-    return p.toLowerCase().startsWith('0/data/') ? p.slice('0/data/'.length) : undefined;
+  const { importTfjsModelJson } = await import('../formats/tfjs/importer.js');
+  const readShard = (path: string): Promise<Uint8Array> => {
+    if (!opened.sibling) throw new NeuropodError('ARCHIVE_ENTRY_MISSING', `${opened.source} has no location, so its weight file '${path}' cannot be read; load the model.json by path or URL`);
+    return opened.sibling(path.replace(/^\.\//, ''));
   };
-  const read = async (path: string): Promise<Uint8Array> => {
-    const rel = dataPath(path);
-    if (rel === undefined) throw new NeuropodError('ARCHIVE_ENTRY_MISSING', `${opened.source} is a bare model.json: it has no '${path}'`);
-    if (rel.toLowerCase() === 'model.json') return opened.bytes;
-    if (!opened.sibling) throw new NeuropodError('ARCHIVE_ENTRY_MISSING', `${opened.source} has no location, so the weight file '${rel}' beside it cannot be read; load the model.json by path or URL`);
-    return opened.sibling(rel);
-  };
-  return {
-    source: opened.source,
-    list: () => [MODEL_JSON],
-    has: async (path) => {
-      const rel = dataPath(path);
-      if (rel === undefined) return false;
-      if (rel.toLowerCase() === 'model.json') return true;
-      return opened.sibling ? opened.sibling(rel).then(() => true, () => false) : false;
-    },
-    read,
-    readText: async (path) => new TextDecoder().decode(await read(path)),
-    listUnder: async (prefix) => (MODEL_JSON.startsWith(prefix.toLowerCase()) ? [MODEL_JSON] : []),
-  };
+  const { model, spec, state } = await importTfjsModelJson(JSON.parse(new TextDecoder().decode(opened.bytes)), readShard, opened.source);
+  const folder = opened.source.split(/[\\/]/).slice(-2, -1)[0];
+  const name = bareName(opened.fileName === 'model.json' && folder ? folder : opened.fileName, '');
+  return { source: opened.source, name, platform: 'tfjs', inputs: spec.inputs, outputs: spec.outputs, imported: { model, state } };
 }
 
 function isTfjsModelJson(bytes: Uint8Array): boolean {

@@ -122,3 +122,22 @@ describe.skipIf(!hasMnist)('mnist-cntk-opset8 through load() + infer()', () => {
     expect(worst).toBeLessThanOrEqual(1e-4);
   });
 });
+
+const IRIS = 'models/tfjs/iris';
+const hasIris = sharedOrSkip('TF.js model iris');
+
+describe.skipIf(!hasIris)('a bare TF.js model.json through load() + infer()', () => {
+  it('is named after its folder, reports its signature spec, and matches the tfjs 4.22 reference within 1e-4', async () => {
+    const model = await load(sharedPath(IRIS, 'model.json'));
+    expect([model.name, model.platform, model.inputs.map((s) => s.name), model.outputs.map((s) => s.name)]).toEqual(['iris', 'tfjs', ['input_1'], ['Identity']]);
+    // reference/inputs.json: "ramp: data[i]=i/n (row-major)" over float32 [1, 64, 64, 3].
+    const n = 64 * 64 * 3;
+    const input = tensor(Float32Array.from({ length: n }, (_, i) => i / n), [1, 64, 64, 3]);
+    const got = (await model.infer({ input_1: input })).Identity!;
+    const raw = readFileSync(sharedPath(IRIS, 'reference/output_0.bin'));
+    const expected = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+    expect(got.shape).toEqual([1, 1, 1, 228]);
+    const worst = Array.from(got.numeric as Float32Array).reduce((m, v, i) => Math.max(m, Math.abs(v - expected[i]!)), 0);
+    expect(worst).toBeLessThanOrEqual(1e-4);
+  });
+});
