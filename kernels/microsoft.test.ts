@@ -103,6 +103,19 @@ describe('EmbedLayerNormalization', () => {
     ], { epsilon: { type: 'float', value: 1e-5 } }, [true, false, true]));
 });
 
+describe('FusedConv', () => {
+  it('adds Z and applies LeakyRelu after the convolution, as onnxruntime does', () =>
+    expectMatchesOrt('FusedConv', [randomF32([1, 2, 4, 4], 78), randomF32([3, 2, 3, 3], 79), randomF32([3], 80), randomF32([1, 3, 2, 2], 81)],
+      { activation: { type: 'string', value: 'LeakyRelu' }, activation_params: { type: 'floats', value: [0.2] } }));
+  it('runs the NHWC form onnxruntime\'s layout transformer emits: relu(2x - 5) on [1, 2, 2, 1]', () => {
+    const kernel = microsoftKernels.find((k) => k.op === 'Conv' && k.domain === 'com.ms.internal.nhwc')!;
+    const node = { name: 'c', opType: 'Conv', domain: 'com.ms.internal.nhwc', inputs: [], outputs: ['y'], attributes: new Map<string, AttributeValue>([['activation', { type: 'string', value: 'Relu' }]]) };
+    const [y] = kernel.run([f32([1, 2, 2, 1], [1, 2, 3, 4]), f32([1, 1, 1, 1], [2]), f32([1], [-5])], { node, attrs: new AttributeReader(node.attributes, node), opset: 11, runSubgraph: () => [] }) as Tensor[];
+    expect(y!.shape).toEqual([1, 2, 2, 1]);
+    expect(rounded(y!)).toEqual([0, 0, 1, 3]);
+  });
+});
+
 describe('FusedMatMul', () => {
   it('transposes B and scales by alpha as onnxruntime does', () =>
     expectMatchesOrt('FusedMatMul', [randomF32([2, 3, 4], 15), randomF32([5, 4], 16)], { transB: int(1), alpha: { type: 'float', value: 0.5 } }));

@@ -7,6 +7,8 @@ import { NeuropodError } from '../src/api/errors.js';
 import type { Value } from '../src/graph/value.js';
 import { Tensor, sizeOf } from '../src/tensor/tensor.js';
 import { rotate } from './attention-core.js';
+import { moveChannels } from './channel-layout.js';
+import { convKernels } from './conv.js';
 import { fromNumbers, optionalTensor, tensorInput, toIndices, toNumbers } from './elements.js';
 import { erf } from './elementwise.js';
 import { normalizeAxis } from './indexing.js';
@@ -253,6 +255,36 @@ function embedLayerNorm(inputs: Inputs, ctx: KernelContext): Tensor[] {
   return [fromNumbers(wordT.dtype, [batch, seq, hidden], y), new Tensor('int32', [batch], maskIndex), fromNumbers(wordT.dtype, [batch, seq, hidden], sum)];
 }
 
+/** FusedConv activations with their activation_params (onnxruntime's fused-activation defaults). */
+const FUSED_ACTIVATIONS: Record<string, (p: number[]) => (x: number) => number> = {
+  Relu: () => (x) => Math.max(0, x),
+  Tanh: () => Math.tanh,
+  Sigmoid: () => (x) => 1 / (1 + Math.exp(-x)),
+  LeakyRelu: ([alpha = 0.01]) => (x) => (x >= 0 ? x : alpha * x),
+  Clip: ([lo = -Infinity, hi = Infinity]) => (x) => Math.min(hi, Math.max(lo, x)),
+  HardSigmoid: ([alpha = 0.2, beta = 0.5]) => (x) => Math.max(0, Math.min(1, alpha * x + beta)),
+};
+
+/**
+ * FusedConv (com.microsoft) and the NHWC Conv onnxruntime's layout transformer emits (com.ms.internal.nhwc, which
+ * takes the same activation attributes): Conv(X, W, B) + Z, then the activation. The convolution is the Conv kernel's.
+ */
+function fusedConv(inputs: Inputs, ctx: KernelContext, channelsLast: boolean): Tensor {
+  const x = tensorInput(inputs, 0, 'FusedConv');
+  const conv = convKernels.find((k) => k.op === 'Conv')!;
+  const input = channelsLast ? fromNumbers(x.dtype, [x.shape[0]!, x.shape[x.rank - 1]!, ...x.shape.slice(1, -1)], moveChannels(toNumbers(x), x.shape, false)) : x;
+  const y = conv.run([input, inputs[1], inputs[2]], { ...ctx, opset: 11 })[0] as Tensor;
+  const name = ctx.attrs.string('activation', '');
+  const make = FUSED_ACTIVATIONS[name];
+  if (name && !make) throw new NeuropodError('OP_UNSUPPORTED', `FusedConv activation '${name}' is not implemented`);
+  const act = make ? make(ctx.attrs.floats('activation_params', [])) : (v: number) => v;
+  const z = optionalTensor(inputs, 3);
+  const zv = z && toNumbers(z);
+  const v = toNumbers(y).map((e, i) => act(e + (zv ? zv[i]! : 0)));
+  if (!channelsLast) return fromNumbers(y.dtype, y.shape, v);
+  return fromNumbers(y.dtype, [y.shape[0]!, ...y.shape.slice(2), y.shape[1]!], moveChannels(v, y.shape, true));
+}
+
 const unary = (op: string, fn: (v: number, ctx: KernelContext) => number): KernelDef => ({
   op, domain: MS, run: (inputs, ctx) => [withBias(inputs, op, (v) => fn(v, ctx))],
 });
@@ -273,6 +305,9 @@ export const microsoftKernels: KernelDef[] = [
   { op: 'SimplifiedLayerNormalization', run: (inputs, ctx) => layerNorm(inputs, ctx, true) },
   { op: 'SimplifiedLayerNormalization', domain: MS, run: (inputs, ctx) => layerNorm(inputs, ctx, true) },
   { op: 'EmbedLayerNormalization', domain: MS, run: (inputs, ctx) => embedLayerNorm(inputs, ctx) },
+  { op: 'FusedConv', domain: MS, run: (inputs, ctx) => [fusedConv(inputs, ctx, false)] },
+  { op: 'Conv', domain: 'com.ms.internal.nhwc', run: (inputs, ctx) => [fusedConv(inputs, ctx, true)] },
+  { op: 'FusedConv', domain: 'com.ms.internal.nhwc', run: (inputs, ctx) => [fusedConv(inputs, ctx, true)] },
   { op: 'FusedMatMul', domain: MS, run: (inputs, ctx) => [fusedMatMul(inputs, ctx)] },
   { op: 'RotaryEmbedding', domain: MS, run: (inputs, ctx) => [rotaryEmbedding(inputs, ctx)] },
   { op: 'MatMulNBits', domain: MS, run: (inputs, ctx) => [matMulNBits(inputs, ctx)] },

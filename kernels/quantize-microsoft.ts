@@ -10,6 +10,7 @@ import { broadcastIndexMap, broadcastShapes, normalizeAxis } from './indexing.js
 import { centered, columnScale, dequantize, dynamicQuantizeLinear, paramIndex, quantize, quantizedValues, storeQuantized } from './linear-quantization.js';
 import { matmul } from './matmul.js';
 import { convGeometry, gatherOffsets } from './quantized-conv.js';
+import { moveChannels } from './channel-layout.js';
 import type { KernelContext, KernelDef } from './registry.js';
 
 type Inputs = (Value | undefined)[];
@@ -156,24 +157,6 @@ function requantizeFloat32(y: Float64Array, shape: readonly number[], inputs: In
   const zp = optionalTensor(inputs, at + 1);
   const z = zp ? quantizedValues(zp)[0]! : 0;
   return storeQuantized(zp?.dtype ?? fallback, shape, y.map((v) => Math.fround(Math.fround(v / ys) + z)), () => 0, true);
-}
-
-/** NCHW <-> NHWC for channels_last inputs. */
-function moveChannels(v: Float64Array, shape: readonly number[], toLast: boolean): Float64Array {
-  const [n, c] = toLast ? [shape[0]!, shape[1]!] : [shape[0]!, shape[shape.length - 1]!];
-  const spatial = v.length / (n * c);
-  const out = new Float64Array(v.length);
-  for (let b = 0; b < n; b++) {
-    for (let ch = 0; ch < c; ch++) {
-      for (let s = 0; s < spatial; s++) {
-        const first = (b * c + ch) * spatial + s;
-        const last = (b * spatial + s) * c + ch;
-        if (toLast) out[last] = v[first]!;
-        else out[first] = v[last]!;
-      }
-    }
-  }
-  return out;
 }
 
 /**
