@@ -96,4 +96,10 @@ describe('Scan', () => {
     expect(values(sf!)).toEqual([6, 10]);
     expect(values(ys!)).toEqual([1, 3, 6, 10, 0, 0]);
   });
+  it('reverses each batch within its own sequence length (opset 8 directions)', () => {
+    const g = graph([node('Scan', ['lens', 's0', 'x'], ['sf', 'ys'], { body: { type: 'graph', value: body }, num_scan_inputs: { type: 'int', value: 1 }, directions: { type: 'ints', value: [1] } })], ['lens', 's0', 'x'], ['sf', 'ys']);
+    const [sf, ys] = run(g, { lens: new Tensor('int32', [2], Int32Array.of(3, 1)), s0: f32([2, 1], [0, 0]), x: f32([2, 3, 1], [1, 2, 3, 10, 20, 30]) }, 8);
+    expect(values(sf!)).toEqual([6, 10]);
+    expect(values(ys!)).toEqual([3, 5, 6, 10, 0, 0]);
+  });
 });

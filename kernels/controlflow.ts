@@ -5,8 +5,9 @@
 import { NeuropodError } from '../src/api/errors.js';
 import type { Graph, ValueInfo } from '../src/graph/ir.js';
 import { isTensor, type Value } from '../src/graph/value.js';
-import { Tensor } from '../src/tensor/tensor.js';
-import { stackAlongAxis, takeAlongAxis } from './axis-stack.js';
+import { allocate } from '../src/tensor/dtype.js';
+import { Tensor, sizeOf } from '../src/tensor/tensor.js';
+import { copyElements, stackAlongAxis, takeAlongAxis } from './axis-stack.js';
 import { optionalTensor, tensorInput } from './elements.js';
 import type { KernelContext, KernelDef } from './registry.js';
 
@@ -89,7 +90,7 @@ function scanOnce(s: ScanSetup, ctx: KernelContext, steps?: number): Value[] {
   const nOut = s.body.outputs.length - states.length;
   const scans: Tensor[][] = Array.from({ length: nOut }, () => []);
   for (let t = 0; t < length; t++) {
-    const slices = s.scanInputs.map((x, j) => takeAlongAxis(x, s.inputAxes[j]!, s.inputReverse[j] ? lengths[j]! - 1 - t : t));
+    const slices = s.scanInputs.map((x, j) => takeAlongAxis(x, s.inputAxes[j]!, s.inputReverse[j] ? length - 1 - t : t));
     const outs = ctx.runSubgraph(s.body, [...states, ...slices]);
     states = outs.slice(0, states.length);
     scans.forEach((list, k) => list.push(asTensor(outs[states.length + k], 'a Scan output')));
@@ -157,12 +158,11 @@ const scan8: KernelDef = {
   },
 };
 
-/** Zero rows appended along axis 0 up to `length` (Scan 8 outputs past a batch's sequence_lens). */
+/** Zero rows appended along axis 0 up to `length` (Scan 8 outputs past a batch's sequence_lens): a zeroed tail. */
 function padFirstAxis(t: Tensor, length: number): Tensor {
-  const parts = Array.from({ length }, (_, i) => (i < t.shape[0]! ? takeAlongAxis(t, 0, i) : undefined));
-  const zero = parts[0] ?? takeAlongAxis(t, 0, 0);
-  const blank = new Tensor(zero.dtype, zero.shape, (zero.data as { slice(): typeof zero.data }).slice().fill(0 as never));
-  return stackAlongAxis(parts.map((p) => p ?? blank), 0);
+  const out = allocate(t.dtype, sizeOf(t.shape.slice(1)) * length);
+  copyElements(t.data, 0, out, 0, t.size);
+  return new Tensor(t.dtype, [length, ...t.shape.slice(1)], out);
 }
 
 export const controlflowKernels: KernelDef[] = [ifKernel, loopKernel, scan8, scan9];
