@@ -192,7 +192,10 @@ function oneHot(n: NodeLowering): void {
   const axes = n.int64s([0]);
   const values = n.op('Concat', [n.op('Unsqueeze', [n.input(3), axes]), n.op('Unsqueeze', [n.input(2), axes])], { axis: ir.int(0) });
   const depth = n.op('Reshape', [n.int64Input(1), n.int64s([1])]);
-  n.emit('OneHot', [n.input(0), depth, values], { axis: ir.int(n.attrs.int('axis', -1)) }, [n.output(0)]);
+  // TF gives a negative index an all-off row; ONNX wraps it, so it becomes depth, which ONNX leaves all off.
+  const indices = n.int64Input(0);
+  const inRange = n.op('Where', [n.op('Less', [indices, n.scalar(0, 'int64')]), depth, indices]);
+  n.emit('OneHot', [inRange, depth, values], { axis: ir.int(n.attrs.int('axis', -1)) }, [n.output(0)]);
 }
 
 function topK(n: NodeLowering): void {

@@ -1,5 +1,6 @@
 import { NeuropodError } from '../../api/errors.js';
 import { DTYPES, type DType } from '../../tensor/dtype.js';
+import { Tensor } from '../../tensor/tensor.js';
 import { ir } from './attr.js';
 import type { NodeLowering } from './builder.js';
 import { ARRAY_OPS } from './ops-array.js';
@@ -39,7 +40,7 @@ const BINARY: Record<string, string> = {
   Add: 'Add', AddV2: 'Add', Sub: 'Sub', Mul: 'Mul', RealDiv: 'Div', Div: 'Div', Maximum: 'Max', Minimum: 'Min',
   Pow: 'Pow', Equal: 'Equal', Less: 'Less', LessEqual: 'LessOrEqual', Greater: 'Greater',
   GreaterEqual: 'GreaterOrEqual', LogicalAnd: 'And', LogicalOr: 'Or', BitwiseAnd: 'BitwiseAnd',
-  BitwiseOr: 'BitwiseOr', BitwiseXor: 'BitwiseXor', SelectV2: 'Where', Select: 'Where', AddN: 'Sum',
+  BitwiseOr: 'BitwiseOr', BitwiseXor: 'BitwiseXor', SelectV2: 'Where', AddN: 'Sum',
   Einsum: 'Einsum', BroadcastTo: 'Expand',
 };
 
@@ -52,7 +53,7 @@ const UNARY: Record<string, string> = {
   Softmax: 'Softmax', LogSoftmax: 'LogSoftmax', Prelu: 'PRelu', Invert: 'BitwiseNot',
 };
 
-const ALIASES = ['Identity', 'StopGradient', 'Snapshot', 'PreventGradient', 'CheckNumerics', 'EnsureShape', 'Enter', 'Exit', 'NextIteration'];
+const ALIASES = ['Identity', 'StopGradient', 'Snapshot', 'PreventGradient', 'CheckNumerics', 'EnsureShape'];
 
 function table(): Record<string, Lowering> {
   const rows: Record<string, Lowering> = {};
@@ -88,10 +89,24 @@ export const OPS: Record<string, Lowering> = {
   BatchMatMulV2: batchMatMul,
   BatchMatMulV3: batchMatMul,
   StringJoin: stringJoin,
+  Select: select,
   ...ARRAY_OPS,
   ...NN_OPS,
   ...STATE_OPS,
 };
+
+/**
+ * TF1 Select with a vector condition picks whole rows of higher-rank operands; broadcasting needs the condition
+ * reshaped to [n, 1, ...], padded with as many 1s as the operands have extra dims (none when ranks match).
+ */
+function select(n: NodeLowering): void {
+  const [cond, a, b] = n.inputs(0, 3) as [string, string, string];
+  const condShape = n.op('Shape', [cond]);
+  const extra = n.op('Sub', [n.op('Size', [n.op('Shape', [a])]), n.op('Size', [condShape])]);
+  const ones = n.op('ConstantOfShape', [n.op('Reshape', [extra, n.int64s([1])])], { value: ir.tensor(new Tensor('int64', [1], new BigInt64Array([1n]))) });
+  const shaped = n.op('Reshape', [cond, n.op('Concat', [condShape, ones], { axis: ir.int(0) })]);
+  n.emit('Where', [shaped, a, b], {}, [n.output(0)]);
+}
 
 function filledLike(value: number): Lowering {
   return (n) => n.emit('Expand', [n.scalar(value, n.attrs.dtype('T', 'float32')), n.op('Shape', [n.input(0)])], {}, [n.output(0)]);
