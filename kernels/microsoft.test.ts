@@ -116,6 +116,14 @@ describe('FusedConv', () => {
   });
 });
 
+describe('FusedGemm', () => {
+  it('applies LeakyRelu with activation_alpha to alpha·A·B\' + beta·C, as onnxruntime does', () =>
+    expectMatchesOrt('FusedGemm', [randomF32([3, 4], 82), randomF32([5, 4], 83), randomF32([5], 84)], {
+      transB: int(1), alpha: { type: 'float', value: 0.5 }, beta: { type: 'float', value: 2 },
+      activation: { type: 'string', value: 'LeakyRelu' }, activation_alpha: { type: 'float', value: 0.3 },
+    }));
+});
+
 describe('FusedMatMul', () => {
   it('transposes B and scales by alpha as onnxruntime does', () =>
     expectMatchesOrt('FusedMatMul', [randomF32([2, 3, 4], 15), randomF32([5, 4], 16)], { transB: int(1), alpha: { type: 'float', value: 0.5 } }));

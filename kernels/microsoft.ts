@@ -12,7 +12,7 @@ import { convKernels } from './conv.js';
 import { fromNumbers, optionalTensor, tensorInput, toIndices, toNumbers } from './elements.js';
 import { erf } from './elementwise.js';
 import { normalizeAxis } from './indexing.js';
-import { matmul } from './matmul.js';
+import { matmul, matmulKernels } from './matmul.js';
 import { microsoftAttentionKernels } from './microsoft-attention.js';
 import type { KernelContext, KernelDef } from './registry.js';
 
@@ -285,6 +285,18 @@ function fusedConv(inputs: Inputs, ctx: KernelContext, channelsLast: boolean): T
   return fromNumbers(y.dtype, [y.shape[0]!, ...y.shape.slice(2), y.shape[1]!], moveChannels(v, y.shape, true));
 }
 
+/** FusedGemm (com.microsoft): the Gemm kernel's result through `activation` with activation_alpha/beta. */
+function fusedGemm(inputs: Inputs, ctx: KernelContext): Tensor {
+  const gemm = matmulKernels.filter((k) => k.op === 'Gemm').sort((a, b) => (b.since ?? 1) - (a.since ?? 1))[0]!;
+  const y = gemm.run(inputs, { ...ctx, opset: 13 })[0] as Tensor;
+  const name = ctx.attrs.string('activation', '');
+  const make = FUSED_ACTIVATIONS[name];
+  if (name && !make) throw new NeuropodError('OP_UNSUPPORTED', `FusedGemm activation '${name}' is not implemented`);
+  if (!make) return y;
+  const act = make([ctx.attrs.float('activation_alpha'), ctx.attrs.float('activation_beta')] as number[]);
+  return fromNumbers(y.dtype, y.shape, toNumbers(y).map(act));
+}
+
 const unary = (op: string, fn: (v: number, ctx: KernelContext) => number): KernelDef => ({
   op, domain: MS, run: (inputs, ctx) => [withBias(inputs, op, (v) => fn(v, ctx))],
 });
@@ -308,6 +320,7 @@ export const microsoftKernels: KernelDef[] = [
   { op: 'FusedConv', domain: MS, run: (inputs, ctx) => [fusedConv(inputs, ctx, false)] },
   { op: 'Conv', domain: 'com.ms.internal.nhwc', run: (inputs, ctx) => [fusedConv(inputs, ctx, true)] },
   { op: 'FusedConv', domain: 'com.ms.internal.nhwc', run: (inputs, ctx) => [fusedConv(inputs, ctx, true)] },
+  { op: 'FusedGemm', domain: MS, run: (inputs, ctx) => [fusedGemm(inputs, ctx)] },
   { op: 'FusedMatMul', domain: MS, run: (inputs, ctx) => [fusedMatMul(inputs, ctx)] },
   { op: 'RotaryEmbedding', domain: MS, run: (inputs, ctx) => [rotaryEmbedding(inputs, ctx)] },
   { op: 'MatMulNBits', domain: MS, run: (inputs, ctx) => [matMulNBits(inputs, ctx)] },
