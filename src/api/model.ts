@@ -8,6 +8,7 @@ import { NeuropodError, runtimeError } from './errors.js';
 import { openModel, type OpenedModel } from './open-model.js';
 import { resolveOptions, throwIfAborted, type BackendName, type InferOptions, type LoadOptions } from './options.js';
 import { Session } from './session.js';
+import { chooseBackend } from '../backends/index.js';
 
 export type InferInputs = Record<string, Tensor> | ReadonlyMap<string, Tensor>;
 
@@ -15,9 +16,11 @@ export type InferInputs = Record<string, Tensor> | ReadonlyMap<string, Tensor>;
 export async function load(source: PackageSource, options: LoadOptions = {}): Promise<Model> {
   const resolved = resolveOptions(options);
   throwIfAborted(options.signal, 'load()');
+  const backend = await chooseBackend(resolved.backend);
   const opened = await openModel(source, options.signal);
-  const session = opened.imported ? new Session(opened.imported, opened.source) : opened.unavailable!;
-  return new Model(opened, session, resolved.backend, resolved.validate);
+  const session = opened.imported ? await Session.open(opened.imported, opened.source, backend, { threads: resolved.threads }) : opened.unavailable!;
+  throwIfAborted(options.signal, 'load()');
+  return new Model(opened, session, backend.name, resolved.validate);
 }
 
 /** A loaded model: its Neuropod spec, and `infer`. */
@@ -27,6 +30,8 @@ export class Model {
   /** The input spec, in config order; dims are null (any), a size, or a symbol. */
   readonly inputs: readonly Readonly<TensorSpec>[];
   readonly outputs: readonly Readonly<TensorSpec>[];
+  /** Where it runs: the backend chosen at load ('auto' resolved). Ops without a kernel there run on 'cpu'; profile() says which. */
+  readonly backend: BackendName;
   /** The runnable session; the reason it cannot run (platform unsupported); undefined once disposed. */
   private session: Session | NeuropodError | undefined;
   private timings: OpTiming[] = [];
@@ -35,9 +40,10 @@ export class Model {
   constructor(
     opened: OpenedModel,
     session: Session | NeuropodError,
-    readonly backend: BackendName,
+    backend: BackendName,
     private readonly validate: boolean,
   ) {
+    this.backend = backend;
     this.name = opened.name;
     this.platform = opened.platform;
     this.inputs = frozenSpecs(opened.inputs);
@@ -57,7 +63,7 @@ export class Model {
     else rejectUnknownInputs(given, this.inputs, session);
     const wanted = this.requested(options.outputs, session);
     const timings: OpTiming[] = [];
-    const produced = session.run(given, wanted, timings);
+    const produced = await session.run(given, wanted, timings);
     this.timings = timings;
     throwIfAborted(options.signal, 'infer()');
     if (this.validate) validateAgainstSpec(produced, this.outputs, 'output');

@@ -1,16 +1,14 @@
 import { NeuropodError } from './errors.js';
 
-/** Backends a caller may ask for. Only 'cpu' (the TypeScript reference) runs today; 'auto' picks it. */
+import type { BackendName } from '../runtime/backend.js';
+
+export type { BackendName };
+/** Backends a caller may ask for; 'auto' takes the best that can start here (src/backends/index.ts). */
 export const BACKENDS = ['auto', 'cpu', 'wasm', 'webgpu'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
-/** What a loaded model runs on. */
-export type BackendName = 'cpu' | 'wasm' | 'webgpu';
-
-/** Backends built so far, best first: 'auto' takes the first. */
-const AVAILABLE: readonly BackendName[] = ['cpu'];
 
 export interface LoadOptions {
-  /** 'auto' (default) chooses the best backend that runs here. 'wasm' and 'webgpu' are coming. */
+  /** 'auto' (default) chooses the best backend that can start here; a named one that cannot is BACKEND_UNAVAILABLE. */
   backend?: BackendChoice;
   /** Neuropod spec checks on inputs before and outputs after each infer (default true). */
   validate?: boolean;
@@ -29,8 +27,9 @@ export interface InferOptions {
 }
 
 export interface ResolvedOptions {
-  backend: BackendName;
+  backend: BackendChoice;
   validate: boolean;
+  threads?: number;
 }
 
 function usage(message: string): NeuropodError {
@@ -46,15 +45,7 @@ export function resolveOptions(options: LoadOptions = {}): ResolvedOptions {
   if (options.worker !== undefined && typeof options.worker !== 'boolean') throw usage(`worker must be true or false; got ${JSON.stringify(options.worker)}`);
   if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads > 0)) throw usage(`threads must be a positive integer; got ${JSON.stringify(options.threads)}`);
   if (options.signal !== undefined && !isAbortSignal(options.signal)) throw usage('signal must be an AbortSignal');
-  return { backend: pickBackend(choice), validate: options.validate ?? true };
-}
-
-function pickBackend(choice: BackendChoice): BackendName {
-  if (choice === 'auto') return AVAILABLE[0]!;
-  if (!AVAILABLE.includes(choice)) {
-    throw new NeuropodError('BACKEND_UNAVAILABLE', `backend '${choice}' is not available in this build yet; use 'cpu' or 'auto' (available: ${AVAILABLE.join(', ')})`);
-  }
-  return choice;
+  return { backend: choice, validate: options.validate ?? true, threads: options.threads };
 }
 
 function isAbortSignal(v: unknown): v is AbortSignal {

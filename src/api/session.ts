@@ -1,32 +1,38 @@
-import { referenceKernels } from '../../kernels/index.js';
 import type { StateBinding } from '../formats/importer.js';
 import type { Graph } from '../graph/ir.js';
 import type { Value } from '../graph/value.js';
-import { GraphExecutor, topologicalOrder, type OpTiming } from '../runtime/executor.js';
+import type { Backend, BackendName, BackendOptions, PreparedModel } from '../runtime/backend.js';
+import { topologicalOrder, type OpTiming } from '../runtime/executor.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { ImportedModel } from '../formats/importer.js';
 import { NeuropodError } from './errors.js';
 
 /**
- * One imported model on the reference executor. Unsupported operators fail here, at load. Variables
+ * One imported model prepared on a backend. Unsupported operators fail in `Session.open`, at load. Variables
  * (StateBinding) keep their value from one run to the next.
  */
 export class Session {
-  private readonly executor: GraphExecutor;
   private readonly state = new Map<StateBinding, Tensor>();
   private readonly graphInputs: Set<string>;
   readonly outputNames: readonly string[];
 
-  constructor(
+  static async open(imported: ImportedModel, source: string, backend: Backend, options: BackendOptions): Promise<Session> {
+    return new Session(imported, source, await backend.prepare(imported.model, options));
+  }
+
+  private constructor(
     private readonly imported: ImportedModel,
     private readonly source: string,
+    private readonly prepared: PreparedModel,
   ) {
-    this.executor = new GraphExecutor(imported.model, referenceKernels);
-    this.executor.checkSupported();
     for (const binding of imported.state ?? []) this.state.set(binding, binding.initial);
     const graph = imported.model.graph;
     this.graphInputs = new Set(graph.inputs.map((i) => i.name));
     this.outputNames = graph.outputs.map((o) => o.name);
+  }
+
+  get backend(): BackendName {
+    return this.prepared.backend;
   }
 
   get graph(): Graph {
@@ -38,13 +44,13 @@ export class Session {
     return this.graphInputs.has(name);
   }
 
-  run(inputs: ReadonlyMap<string, Tensor>, wanted: readonly string[], timings: OpTiming[]): Map<string, Tensor> {
+  async run(inputs: ReadonlyMap<string, Tensor>, wanted: readonly string[], timings: OpTiming[]): Promise<Map<string, Tensor>> {
     const feeds = new Map<string, Value>();
     for (const [name, t] of inputs) if (this.takes(name)) feeds.set(name, t);
     for (const [binding, value] of this.state) feeds.set(binding.input, value);
     const stateOutputs = [...this.state.keys()].map((b) => b.output).filter((n) => !wanted.includes(n));
     this.checkFed(feeds, wanted);
-    const values = this.executor.run(feeds, [...wanted, ...stateOutputs], timings);
+    const values = await this.prepared.run(feeds, [...wanted, ...stateOutputs], timings);
     for (const binding of this.state.keys()) this.state.set(binding, this.tensorOf(values.get(binding.output), binding.output));
     return new Map(wanted.map((name) => [name, this.tensorOf(values.get(name), name)]));
   }
@@ -66,6 +72,7 @@ export class Session {
   }
 
   dispose(): void {
+    this.prepared.dispose();
     this.state.clear();
   }
 }

@@ -10,6 +10,7 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   inspect: { summary: 'inspect <package>                 name, platform, spec, operators used, size', run: async () => (await import('./inspect.js')).inspectCli },
   run: { summary: 'run <package> --input name=x.npy  run a model on .npy inputs and print its outputs', run: async () => (await import('./run.js')).runCli },
+  bench: { summary: 'bench <model>... [--backends B]     latency, cold start, memory against onnxruntime-web and TF.js in Chromium', run: async () => (await import('../bench/cli.js')).runBenchCli },
   conformance: { summary: 'conformance <dir> [--backend B]   ONNX backend node tests and ORT-web op tests', run: async () => (await import('./conformance.js')).runConformanceCli },
 };
 

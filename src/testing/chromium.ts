@@ -13,9 +13,9 @@ export function chromiumArgs(options: { webgpu?: boolean; swiftshader?: boolean 
   return args;
 }
 
-export async function launchChromium(options: { webgpu?: boolean; swiftshader?: boolean; launch?: LaunchOptions } = {}): Promise<Browser> {
+export async function launchChromium(options: { webgpu?: boolean; swiftshader?: boolean; extraArgs?: string[]; launch?: LaunchOptions } = {}): Promise<Browser> {
   const { chromium } = await import('playwright-core');
-  return chromium.launch({ executablePath: chromiumPath, args: chromiumArgs(options), ...options.launch });
+  return chromium.launch({ executablePath: chromiumPath, ...options.launch, args: [...chromiumArgs(options), ...(options.extraArgs ?? [])] });
 }
 
 let warned = false;

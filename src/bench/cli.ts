@@ -1,0 +1,77 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { decodeOnnxModel } from '../formats/onnx/decode.js';
+import { readNpy } from '../testing/npy.js';
+import { repoRoot } from '../testing/shared-fixtures.js';
+import { PEERS, runBench, type BenchOptions, type BenchReport } from './harness.js';
+import { resolveBenchModel } from './models.js';
+import { perfChartSvg, perfMarkdown } from './report.js';
+import { bundleSizes } from './sizes.js';
+import { ratiosTable, resultsTable, sizesTable } from './table.js';
+
+const USAGE = `usage: neuropod-web bench <model.onnx | bench folder | tfjs model.json>... [--backends cpu,wasm,webgpu]
+        [--peers ort-wasm,ort-webgpu,tfjs-wasm,tfjs-webgpu] [--threads N] [--runs N] [--warmup N] [--json out.json] [--real-gpu]
+ONNX models run on the ONNX peers, TF.js models on the TF.js peers; a peer that cannot open a model is reported as failed.`;
+
+async function onnxInputNames(path: string): Promise<string[]> {
+  const model = await decodeOnnxModel(readFileSync(path), { source: path, externalData: async (loc) => readFileSync(join(dirname(path), loc)) });
+  return model.graph.inputs.map((i) => i.name).filter((n) => !model.graph.initializers.has(n));
+}
+
+/** `neuropod-web bench`: returns the process exit code. */
+export async function runBenchCli(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      backends: { type: 'string', default: 'cpu' },
+      peers: { type: 'string', default: Object.keys(PEERS).join(',') },
+      threads: { type: 'string', default: '1' },
+      runs: { type: 'string', default: '10' },
+      warmup: { type: 'string', default: '2' },
+      json: { type: 'string' },
+      'real-gpu': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help || positionals.length === 0) {
+    console.log(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const options: BenchOptions = {
+    backends: values.backends.split(',').filter(Boolean),
+    peers: values.peers.split(',').filter(Boolean),
+    threads: Number(values.threads),
+    runs: Number(values.runs),
+    warmup: Number(values.warmup),
+    rtol: 1e-3,
+    atol: 1e-4,
+    realGpu: values['real-gpu'],
+  };
+  const models = [];
+  for (const p of positionals) models.push(await resolveBenchModel(p, readNpy, onnxInputNames));
+  const report = await runBench(models, options, (line) => console.error(line));
+  const sizes = bundleSizes();
+  console.log(resultsTable(report));
+  console.log();
+  console.log(ratiosTable(report));
+  console.log();
+  console.log(sizesTable(sizes));
+  if (values.json) {
+    mkdirSync(dirname(values.json), { recursive: true });
+    writeFileSync(values.json, JSON.stringify({ ...report, bundleSizes: sizes }, null, 1));
+    console.error(`wrote ${values.json}`);
+  }
+  return 0;
+}
+
+/** `npm run bench:report [bench.json]`: docs/perf.md and docs/perf.svg from a bench JSON. */
+export function runBenchReportCli(argv: string[]): number {
+  const input = argv[0] ?? join(repoRoot, 'docs/bench.json');
+  const report = JSON.parse(readFileSync(input, 'utf8')) as BenchReport & { bundleSizes?: ReturnType<typeof bundleSizes> };
+  writeFileSync(join(repoRoot, 'docs/perf.svg'), perfChartSvg(report));
+  writeFileSync(join(repoRoot, 'docs/perf.md'), perfMarkdown(report, report.bundleSizes, 'perf.svg') + '\n');
+  console.log(`wrote docs/perf.md and docs/perf.svg from ${input}`);
+  return 0;
+}

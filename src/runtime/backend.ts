@@ -1,0 +1,34 @@
+import type { Model } from '../graph/ir.js';
+import type { Value } from '../graph/value.js';
+import type { OpTiming } from './executor.js';
+
+/** What a loaded model runs on. */
+export type BackendName = 'cpu' | 'wasm' | 'webgpu';
+
+/** Options every backend receives when it prepares a model. */
+export interface BackendOptions {
+  /** WASM threads wanted (1 when the page is not cross-origin isolated). */
+  threads?: number;
+}
+
+/**
+ * A model readied on one backend: kernels chosen, weights uploaded or packed once. `run` computes the wanted
+ * values from the feeds; an op without a kernel on this backend runs on the CPU reference, and `profile` says
+ * where each op ran.
+ */
+export interface PreparedModel {
+  readonly backend: BackendName;
+  run(feeds: ReadonlyMap<string, Value>, wanted: readonly string[], profile?: OpTiming[]): Promise<Map<string, Value>>;
+  dispose(): void;
+}
+
+/**
+ * One backend as the runtime sees it. `unavailable()` says why it cannot start here (no WebGPU adapter, no WASM
+ * SIMD), or undefined when it can; `prepare` throws OP_UNSUPPORTED naming the op and node for a node that no
+ * kernel covers, the reference included.
+ */
+export interface Backend {
+  readonly name: BackendName;
+  unavailable(): Promise<string | undefined>;
+  prepare(model: Model, options: BackendOptions): Promise<PreparedModel>;
+}
