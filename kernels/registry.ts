@@ -22,6 +22,8 @@ export interface KernelDef {
   domain?: string;
   /** Lowest opset version this definition implements; the highest `since` not above the model's opset wins. */
   since?: number;
+  /** Where this implementation runs, for the profile: 'cpu' (the reference, the default), 'wasm', 'webgpu'. */
+  backend?: string;
   run(inputs: (Value | undefined)[], ctx: KernelContext): (Value | undefined)[];
 }
 

@@ -97,7 +97,7 @@ export class GraphExecutor {
       } catch (e) {
         throw nodeFailure(node, e);
       }
-      if (profile) profile.push({ node: node.name, op: node.opType, backend: 'cpu', ms: performance.now() - started });
+      if (profile) profile.push({ node: node.name, op: node.opType, backend: step.kernel.backend ?? 'cpu', ms: performance.now() - started });
       node.outputs.forEach((name, i) => {
         const v = outs[i];
         if (name !== '' && v !== undefined) env.set(name, v);
