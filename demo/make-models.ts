@@ -1,0 +1,155 @@
+/**
+ * Writes the demo's bundled packages (committed; the demo never reads ../shared at run time):
+ *   demo/models/mnist.neuropod  ONNX-zoo MNIST (CNTK, opset 8) from ../shared/models/onnx/mnist-cntk-opset8, MIT
+ *   demo/models/digit.png       a hand-drawn-style "3", 28x28 white on black as MNIST has it (made here)
+ *   demo/models/edges.neuropod  an image-in/image-out package made here: uint8 NHWC RGB -> uint8 edge map
+ * Run: npx tsx demo/make-models.ts
+ */
+import { zipSync, zlibSync } from 'fflate';
+import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { encodeOnnxModel } from '../src/formats/onnx/encode.js';
+import type { Attributes, Model, Node } from '../src/graph/ir.js';
+import { tensor } from '../src/tensor/tensor.js';
+import { sharedPath } from '../src/testing/shared-fixtures.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+// Fixed mtime so the zips' bytes do not change from one run to the next.
+const mtime = new Date('2020-01-01T00:00:00Z');
+
+function neuropodZip(config: object, modelBytes: Uint8Array): Uint8Array {
+  return zipSync(
+    {
+      'config.json': [new TextEncoder().encode(JSON.stringify(config, null, 2) + '\n'), { mtime }],
+      '0/data/model.onnx': [modelBytes, { mtime }],
+    },
+    { level: 9 },
+  );
+}
+
+async function writeMnist(): Promise<void> {
+  const dir = sharedPath('models/onnx/mnist-cntk-opset8');
+  const config = {
+    name: 'mnist',
+    platform: 'onnx',
+    input_spec: [{ name: 'Input3', dtype: 'float32', shape: [1, 1, 28, 28] }],
+    output_spec: [{ name: 'Plus214_Output_0', dtype: 'float32', shape: [1, 10] }],
+  };
+  await writeFile(join(here, 'models/mnist.neuropod'), neuropodZip(config, await readFile(`${dir}/model.onnx`)));
+  await writeFile(join(here, 'models/digit.png'), greyPng(drawStrokes(THREE, 28), 28, 28));
+}
+
+/** The strokes of a "3" in a 28x28 box (MNIST digits sit in the middle 20x20). */
+const THREE: [number, number][] = [[8, 6], [19, 6], [14, 13], [20, 17], [18, 22], [8, 22]];
+
+/** Anti-aliased polyline about 3 px wide: intensity falls off linearly with distance from the stroke. */
+function drawStrokes(points: [number, number][], size: number): Uint8Array {
+  const pixels = new Uint8Array(size * size);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      let d = Infinity;
+      for (let i = 0; i + 1 < points.length; i++) d = Math.min(d, segmentDistance(x, y, points[i]!, points[i + 1]!));
+      pixels[y * size + x] = Math.round(255 * Math.max(0, Math.min(1, 2.2 - d)));
+    }
+  }
+  return pixels;
+}
+
+function segmentDistance(x: number, y: number, [ax, ay]: [number, number], [bx, by]: [number, number]): number {
+  const dx = bx - ax;
+  const dy = by - ay;
+  const t = Math.max(0, Math.min(1, ((x - ax) * dx + (y - ay) * dy) / (dx * dx + dy * dy)));
+  return Math.hypot(x - ax - t * dx, y - ay - t * dy);
+}
+
+/** A PNG of 8-bit grey pixels: signature, IHDR, one IDAT (filter 0 per row), IEND. */
+function greyPng(pixels: Uint8Array, width: number, height: number): Uint8Array {
+  const rows = new Uint8Array(height * (width + 1));
+  for (let y = 0; y < height; y++) rows.set(pixels.subarray(y * width, (y + 1) * width), y * (width + 1) + 1);
+  const ihdr = new Uint8Array(13);
+  const view = new DataView(ihdr.buffer);
+  view.setUint32(0, width);
+  view.setUint32(4, height);
+  ihdr.set([8, 0, 0, 0, 0], 8); // bit depth 8, colour type 0 (grey), deflate, filter 0, no interlace
+  const parts = [Uint8Array.from([137, 80, 78, 71, 13, 10, 26, 10]), pngChunk('IHDR', ihdr), pngChunk('IDAT', zlibSync(rows)), pngChunk('IEND', new Uint8Array(0))];
+  return concat(parts);
+}
+
+function pngChunk(type: string, data: Uint8Array): Uint8Array {
+  const body = concat([new TextEncoder().encode(type), data]);
+  const out = new Uint8Array(8 + data.length + 4);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, data.length);
+  out.set(body, 4);
+  view.setUint32(8 + data.length, crc32(body));
+  return out;
+}
+
+function crc32(bytes: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (const b of bytes) {
+    crc ^= b;
+    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function node(opType: string, inputs: string[], outputs: string[], attributes: Attributes = new Map()): Node {
+  return { name: outputs[0]!, opType, domain: '', inputs, outputs, attributes };
+}
+
+/**
+ * edges: a luma-weighted 3x3 Laplacian over an RGB image, |response| clipped to 0..255. Input and output are
+ * uint8 NHWC with a symbolic batch, so the demo shows an image input, an image output and a spec symbol.
+ */
+async function writeEdges(): Promise<void> {
+  const size = 96;
+  const laplacian = [-1, -1, -1, -1, 8, -1, -1, -1, -1];
+  const luma = [0.299, 0.587, 0.114];
+  const weights = new Float32Array(luma.flatMap((w) => laplacian.map((l) => w * l)));
+  const model: Model = {
+    graph: {
+      name: 'edges',
+      nodes: [
+        node('Cast', ['image'], ['image_f'], new Map([['to', { type: 'int', value: 1 }]])),
+        node('Transpose', ['image_f'], ['nchw'], new Map([['perm', { type: 'ints', value: [0, 3, 1, 2] }]])),
+        node('Conv', ['nchw', 'laplacian'], ['response'], new Map([['pads', { type: 'ints', value: [1, 1, 1, 1] }]])),
+        node('Abs', ['response'], ['magnitude']),
+        node('Clip', ['magnitude', 'zero', 'full'], ['clipped']),
+        node('Transpose', ['clipped'], ['nhwc'], new Map([['perm', { type: 'ints', value: [0, 2, 3, 1] }]])),
+        node('Cast', ['nhwc'], ['edges'], new Map([['to', { type: 'int', value: 2 }]])),
+      ],
+      inputs: [{ name: 'image', type: { kind: 'tensor', dtype: 'uint8', shape: ['batch', size, size, 3] } }],
+      outputs: [{ name: 'edges', type: { kind: 'tensor', dtype: 'uint8', shape: ['batch', size, size, 1] } }],
+      initializers: new Map([
+        ['laplacian', tensor(weights, [1, 3, 3, 3])],
+        ['zero', tensor(new Float32Array([0]), [])],
+        ['full', tensor(new Float32Array([255]), [])],
+      ]),
+    },
+    opsets: new Map([['', 13]]),
+    metadata: { producer_name: 'neuropod-web demo/make-models.ts' },
+  };
+  const config = {
+    name: 'edges',
+    platform: 'onnx',
+    input_spec: [{ name: 'image', dtype: 'uint8', shape: ['batch', size, size, 3] }],
+    output_spec: [{ name: 'edges', dtype: 'uint8', shape: ['batch', size, size, 1] }],
+  };
+  await writeFile(join(here, 'models/edges.neuropod'), neuropodZip(config, new Uint8Array(encodeOnnxModel(model))));
+}
+
+await writeMnist();
+await writeEdges();
+console.log('wrote demo/models/mnist.neuropod, demo/models/digit.png, demo/models/edges.neuropod');
