@@ -119,7 +119,7 @@ function median(xs) {
  * One engine on one model. `inputs`: {name: {dtype, shape, data}}. Returns timings and the outputs (as plain
  * arrays) for the harness to compare with the reference; failures come back as {ok: false, error}.
  */
-export async function runEngine({ engine, modelUrl, backend, threads, inputs, runs, warmup }) {
+export async function runEngine({ engine, modelUrl, backend, threads, inputs, runs, warmup, memory: sampleMemory = true }) {
   const make = ENGINES[engine];
   if (!make) return { ok: false, error: `unknown engine ${engine}` };
   let runner;
@@ -130,7 +130,7 @@ export async function runEngine({ engine, modelUrl, backend, threads, inputs, ru
     const loadedMs = performance.now() - t0;
     let outputs = await runner.run(inputs);
     const coldStartMs = performance.now() - t0;
-    const m1 = await memorySample();
+    const m1 = sampleMemory ? await memorySample() : null;
     if (m1) memory.push(m1);
     for (let i = 0; i < warmup; i++) await runner.run(inputs);
     const times = [];
@@ -139,7 +139,7 @@ export async function runEngine({ engine, modelUrl, backend, threads, inputs, ru
       outputs = await runner.run(inputs);
       times.push(performance.now() - s);
     }
-    const m2 = await memorySample();
+    const m2 = sampleMemory ? await memorySample() : null;
     if (m2) memory.push(m2);
     const plain = Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, Array.from(v, Number)]));
     return {
@@ -177,4 +177,28 @@ export async function gpuAdapter() {
   if (!adapter) return null;
   const info = adapter.info ?? {};
   return { vendor: info.vendor, architecture: info.architecture, device: info.device, description: info.description };
+}
+
+/**
+ * WASM SIMD peak in GFLOP/s: runs the multiply-add loop module (src/bench/peak.ts) long enough to time, best of
+ * `repeats`. `bytes` is the module, `flopsPerIteration` what one loop iteration computes.
+ */
+export async function measurePeak({ bytes, flopsPerIteration, repeats = 3 }) {
+  const { instance } = await WebAssembly.instantiate(new Uint8Array(bytes));
+  const peak = instance.exports.peak;
+  let iterations = 1 << 16;
+  for (;;) {
+    const s = performance.now();
+    peak(iterations);
+    if (performance.now() - s > 200) break;
+    iterations *= 2;
+  }
+  let best = 0;
+  for (let r = 0; r < repeats; r++) {
+    const s = performance.now();
+    peak(iterations);
+    const ms = performance.now() - s;
+    best = Math.max(best, (iterations * flopsPerIteration) / (ms * 1e6));
+  }
+  return { gflops: best, iterations };
 }

@@ -8,11 +8,14 @@ import { PEERS, runBench, type BenchOptions, type BenchReport } from './harness.
 import { resolveBenchModel } from './models.js';
 import { perfChartSvg, perfMarkdown } from './report.js';
 import { bundleSizes } from './sizes.js';
-import { ratiosTable, resultsTable, sizesTable } from './table.js';
+import { gemmTable, ratiosTable, resultsTable, sizesTable } from './table.js';
+import { GEMM_512, writeGemmBenchFolder } from './gemm.js';
 
 const USAGE = `usage: neuropod-web bench <model.onnx | bench folder | tfjs model.json>... [--backends cpu,wasm,webgpu]
-        [--peers ort-wasm,ort-webgpu,tfjs-wasm,tfjs-webgpu] [--threads N] [--runs N] [--warmup N] [--json out.json] [--real-gpu]
-ONNX models run on the ONNX peers, TF.js models on the TF.js peers; a peer that cannot open a model is reported as failed.`;
+        [--peers ort-wasm,ort-webgpu,tfjs-wasm,tfjs-webgpu] [--threads N] [--runs N] [--warmup N] [--json out.json] [--real-gpu] [--no-gemm]
+ONNX models run on the ONNX peers, TF.js models on the TF.js peers; a peer that fails on a model is reported as failed.
+Unless --no-gemm, a 512x512x512 MatMul runs on the ONNX engines too, reported in GFLOP/s against the WASM SIMD peak
+measured in the same page.`;
 
 async function onnxInputNames(path: string): Promise<string[]> {
   const model = await decodeOnnxModel(readFileSync(path), { source: path, externalData: async (loc) => readFileSync(join(dirname(path), loc)) });
@@ -32,6 +35,7 @@ export async function runBenchCli(argv: string[]): Promise<number> {
       warmup: { type: 'string', default: '2' },
       json: { type: 'string' },
       'real-gpu': { type: 'boolean', default: false },
+      'no-gemm': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -51,13 +55,15 @@ export async function runBenchCli(argv: string[]): Promise<number> {
   };
   const models = [];
   for (const p of positionals) models.push(await resolveBenchModel(p, readNpy, onnxInputNames));
-  const report = await runBench(models, options, (line) => console.error(line));
+  const gemm = values['no-gemm'] ? undefined : { model: await resolveBenchModel(writeGemmBenchFolder(GEMM_512), readNpy, onnxInputNames), problem: GEMM_512 };
+  const report = await runBench(models, options, (line) => console.error(line), gemm);
   const sizes = bundleSizes();
   console.log(resultsTable(report));
   console.log();
   console.log(ratiosTable(report));
   console.log();
   console.log(sizesTable(sizes));
+  if (report.gemm) console.log(`\n${gemmTable(report.gemm)}`);
   if (values.json) {
     mkdirSync(dirname(values.json), { recursive: true });
     writeFileSync(values.json, JSON.stringify({ ...report, bundleSizes: sizes }, null, 1));

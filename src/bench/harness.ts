@@ -4,7 +4,9 @@ import type { Page } from 'playwright-core';
 import { launchChromium } from '../testing/chromium.js';
 import { repoRoot } from '../testing/shared-fixtures.js';
 import { startStaticServer } from '../testing/static-server.js';
+import { gemmGflops, type GemmProblem } from './gemm.js';
 import type { BenchModel, BenchTensor } from './models.js';
+import { PEAK_FLOPS_PER_ITERATION, peakWasm } from './peak.js';
 
 /** An engine to run: ours on one of our backends, or a peer package on one of its own. */
 export interface EngineChoice {
@@ -34,6 +36,17 @@ export interface BenchOptions {
   atol: number;
   /** Run WebGPU on SwiftShader (no GPU here) or on the machine's GPU. */
   realGpu: boolean;
+  /** Also run the GEMM micro-benchmark (a 512x512x512 MatMul model) and measure the WASM SIMD peak. */
+  gemm?: boolean;
+  /** Sample peak memory (default true); measureUserAgentSpecificMemory waits for a GC, up to 15 s a sample. */
+  memory?: boolean;
+}
+
+/** GEMM throughput of each engine on the micro-benchmark's MatMul, against the page's measured WASM SIMD peak. */
+export interface GemmReport {
+  problem: GemmProblem;
+  peakGflops: number;
+  rows: { engine: string; backend: string; threads: number; gflops: number; fractionOfPeak: number }[];
 }
 
 export interface BenchResult {
@@ -71,6 +84,7 @@ export interface BenchReport {
   options: BenchOptions;
   results: BenchResult[];
   ratios: BenchRatio[];
+  gemm?: GemmReport;
 }
 
 /** Which peers can open which model: ONNX peers need an .onnx file, TF.js peers a model.json. */
@@ -107,7 +121,7 @@ async function runOne(page: Page, model: BenchModel, choice: EngineChoice, optio
   if (!file) return { ...base, ok: false, error: `${choice.label} cannot open this model's format` };
   const raw = (await page.evaluate(
     (args) => (window as unknown as { bench: { runEngine(a: unknown): Promise<unknown> } }).bench.runEngine(args),
-    { engine: choice.engine, modelUrl: `/model/${file}`, backend: choice.backend, threads: options.threads, inputs: model.inputs, runs: options.runs, warmup: options.warmup },
+    { engine: choice.engine, modelUrl: `/model/${file}`, backend: choice.backend, threads: options.threads, inputs: model.inputs, runs: options.runs, warmup: options.warmup, memory: options.memory ?? true },
   )) as { ok: boolean; error?: string; outputs?: Record<string, number[]> } & Partial<BenchResult>;
   if (!raw.ok) return { ...base, ok: false, error: raw.error };
   const { outputs, ...timings } = raw;
@@ -131,14 +145,15 @@ function ratiosOf(results: BenchResult[]): BenchRatio[] {
  * Runs every engine on every model in one Chromium, one page a model, engines one after another in that page,
  * so all figures of a model come from the same browser session.
  */
-export async function runBench(models: BenchModel[], options: BenchOptions, log: (line: string) => void = () => {}): Promise<BenchReport> {
+export async function runBench(models: BenchModel[], options: BenchOptions, log: (line: string) => void = () => {}, gemm?: { model: BenchModel; problem: GemmProblem }): Promise<BenchReport> {
   const browser = await launchChromium({ swiftshader: !options.realGpu, extraArgs: ['--enable-precise-memory-info'] });
   const results: BenchResult[] = [];
   let browserVersion = browser.version();
   let gpu: Record<string, unknown> | null = null;
   let environment: Record<string, unknown> = {};
+  let peakGflops: number | undefined;
   try {
-    for (const model of models) {
+    for (const model of gemm ? [...models, gemm.model] : models) {
       const server = await startStaticServer({ mounts: { '/': repoRoot, '/model/': model.dir } });
       try {
         const page = await browser.newPage();
@@ -146,6 +161,7 @@ export async function runBench(models: BenchModel[], options: BenchOptions, log:
         await page.waitForFunction(() => (window as unknown as { benchReady?: boolean }).benchReady === true);
         environment = (await page.evaluate(() => (window as unknown as { bench: { environment(): unknown } }).bench.environment())) as Record<string, unknown>;
         gpu ??= (await page.evaluate(() => (window as unknown as { bench: { gpuAdapter(): Promise<unknown> } }).bench.gpuAdapter())) as Record<string, unknown> | null;
+        if (model === gemm?.model) peakGflops = await measurePeak(page, log);
         const choices: EngineChoice[] = [
           ...options.backends.map((backend) => ({ engine: 'neuropod-web' as const, backend, label: 'neuropod-web' })),
           ...options.peers.map((p) => {
@@ -170,7 +186,9 @@ export async function runBench(models: BenchModel[], options: BenchOptions, log:
     browserVersion = browser.version();
     await browser.close();
   }
+  const gemmReport = gemm && peakGflops !== undefined ? gemmRows(results.filter((r) => r.model === gemm.model.name), gemm.problem, peakGflops) : undefined;
   return {
+    gemm: gemmReport,
     machine: { cpus: cpus()[0]?.model, cores: cpus().length, memoryBytes: totalmem(), platform: process.platform, arch: process.arch, ...environment },
     browser: `Chromium ${browserVersion}`,
     gpu,
@@ -179,6 +197,26 @@ export async function runBench(models: BenchModel[], options: BenchOptions, log:
     results,
     ratios: ratiosOf(results),
   };
+}
+
+async function measurePeak(page: Page, log: (line: string) => void): Promise<number> {
+  const bytes = Array.from(await peakWasm());
+  const { gflops } = (await page.evaluate(
+    (args) => (window as unknown as { bench: { measurePeak(a: unknown): Promise<unknown> } }).bench.measurePeak(args),
+    { bytes, flopsPerIteration: PEAK_FLOPS_PER_ITERATION },
+  )) as { gflops: number };
+  log(`WASM SIMD peak (one thread, multiply-add loop): ${gflops.toFixed(1)} GFLOP/s`);
+  return gflops;
+}
+
+function gemmRows(results: BenchResult[], problem: GemmProblem, peakGflops: number): GemmReport {
+  const rows = results
+    .filter((r) => r.ok)
+    .map((r) => {
+      const gflops = gemmGflops(problem, r.medianMs!);
+      return { engine: r.engine, backend: r.backend, threads: r.threads, gflops, fractionOfPeak: gflops / peakGflops };
+    });
+  return { problem, peakGflops, rows };
 }
 
 export const benchPagePath = join(repoRoot, 'bench/page/index.html');

@@ -88,8 +88,24 @@ export function perfMarkdown(report: BenchReport, sizes: BundleSize[] | undefine
     '',
     report.ratios.length ? table(['model', 'our backend', 'peer', 'ratio'], report.ratios.map((r) => [r.model, r.backend, r.peer, r.ratio.toFixed(2)])) : 'No model ran on both neuropod-web and a peer of the same kind.',
     '',
+    ...(report.gemm ? gemmSection(report) : []),
     ...(sizes
       ? ['## Download size', '', table(['engine', 'backend', 'bytes', 'gzipped', 'files'], sizes.map((s) => [s.engine, s.backend, String(s.bytes), String(s.gzipBytes), s.files.map((f) => f.split('/').pop()).join(', ') + (s.missing.length ? ` (missing: ${s.missing.join(', ')})` : '')])), '']
       : []),
   ].join('\n');
+}
+
+function gemmSection(report: BenchReport): string[] {
+  const g = report.gemm!;
+  const { m, k, n } = g.problem;
+  return [
+    `## GEMM ${m}x${k}x${n}`,
+    '',
+    `A single MatMul model (B a constant weight) through each engine's public API, so the time includes the input copy and the output readback. ` +
+      `WASM SIMD peak, measured in the same page with a loop of independent f32x4 multiply-adds on one thread: **${g.peakGflops.toFixed(1)} GFLOP/s** ` +
+      `(with N threads the peak is at most N times that).`,
+    '',
+    table(['engine', 'backend', 'threads', 'GFLOP/s', 'of one-thread peak'], g.rows.map((r) => [r.engine, r.backend, String(r.threads), r.gflops.toFixed(2), `${(100 * r.fractionOfPeak).toFixed(1)}%`])),
+    '',
+  ];
 }

@@ -1,4 +1,4 @@
-import type { BenchReport } from './harness.js';
+import type { BenchReport, GemmReport } from './harness.js';
 import type { BundleSize } from './sizes.js';
 
 const ms = (v: number | undefined) => (v === undefined ? '—' : v < 10 ? v.toFixed(2) : v.toFixed(1));
@@ -28,4 +28,11 @@ export function sizesTable(sizes: BundleSize[]): string {
     ['engine', 'backend', 'bytes', 'gzipped', 'missing'],
     ...sizes.map((s) => [s.engine, s.backend, String(s.bytes), String(s.gzipBytes), s.missing.join(' ')]),
   ]);
+}
+
+export function gemmTable(gemm: GemmReport): string {
+  const { m, k, n } = gemm.problem;
+  const head = `GEMM ${m}x${k}x${n}; WASM SIMD peak measured in the page: ${gemm.peakGflops.toFixed(1)} GFLOP/s (one thread)`;
+  const rows = gemm.rows.map((r) => [r.engine, r.backend, String(r.threads), r.gflops.toFixed(2), `${(100 * r.fractionOfPeak).toFixed(1)}%`]);
+  return `${head}\n${pad([['engine', 'backend', 'threads', 'GFLOP/s', 'of peak'], ...rows])}`;
 }
