@@ -11,6 +11,7 @@ import { logicKernels } from './logic.js';
 import { lossKernels } from './loss.js';
 import { matmulKernels } from './matmul.js';
 import { microsoftKernels } from './microsoft.js';
+import { mlKernels } from './ml.js';
 import { normalizationKernels } from './normalization.js';
 import { poolKernels } from './pool.js';
 import { quantizeKernels } from './quantize.js';
@@ -26,5 +27,5 @@ import { KernelTable } from './registry.js';
 
 /** Every reference kernel, one family a file. Adding an operator touches its family file only. */
 export const referenceKernels = new KernelTable([
-  activationKernels, attentionKernels, castKernels, controlflowKernels, convKernels, detectionKernels, elementwiseKernels, gatherKernels, generatorKernels, logicKernels, lossKernels, matmulKernels, microsoftKernels, normalizationKernels, poolKernels, quantizeKernels, randomKernels, reduceKernels, resizeKernels, rnnKernels, sequenceKernels, signalKernels, stringKernels, tensorKernels,
+  activationKernels, attentionKernels, castKernels, controlflowKernels, convKernels, detectionKernels, elementwiseKernels, gatherKernels, generatorKernels, logicKernels, lossKernels, matmulKernels, microsoftKernels, mlKernels, normalizationKernels, poolKernels, quantizeKernels, randomKernels, reduceKernels, resizeKernels, rnnKernels, sequenceKernels, signalKernels, stringKernels, tensorKernels,
 ]);

@@ -3,7 +3,6 @@ import { unzipSync, zipSync } from 'fflate';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { referenceKernels } from '../../../kernels/index.js';
-import { isNeuropodError } from '../../api/errors.js';
 import type { Model } from '../../graph/ir.js';
 import { GraphExecutor } from '../../runtime/executor.js';
 import type { TensorSpec } from '../../spec/types.js';
@@ -24,18 +23,10 @@ function lowerFixture(name: string): Model {
   return lowerTorchScript(new Uint8Array(readFileSync(`${dir}/0/data/model.pt`)), name, { name: config.name, inputSpec: config.input_spec, outputSpec: config.output_spec });
 }
 
-/** Runs on the reference kernels; undefined when a kernel the graph needs has not landed yet. */
-function runReference(model: Model, feeds: Record<string, Tensor>): Map<string, unknown> | undefined {
+/** Runs on the reference kernels; a node without a kernel fails the test (OP_UNSUPPORTED). */
+function runReference(model: Model, feeds: Record<string, Tensor>): Map<string, unknown> {
   const executor = new GraphExecutor(model, referenceKernels);
-  try {
-    executor.checkSupported();
-  } catch (e) {
-    if (isNeuropodError(e) && e.code === 'OP_UNSUPPORTED') {
-      console.warn(`[torchscript test] skipped on the reference kernels: ${e.message}`);
-      return undefined;
-    }
-    throw e;
-  }
+  executor.checkSupported();
   return executor.run(new Map(Object.entries(feeds)));
 }
 
@@ -48,7 +39,7 @@ describe.runIf(shared)('TorchScript Neuropod fixtures (NEUROPOD-FORMAT.md sectio
       expect(model.graph.inputs.map((i) => i.name)).toEqual(['x', 'y']);
       const out = runReference(model, { x: f32([1, 2, 3, 4], [2, 2]), y: f32([7, 8, 9, 10], [2, 2]) });
       expect(out).toBeDefined();
-      expect([...(out!.get('out') as Tensor).numeric]).toEqual([8, 10, 12, 14]);
+      expect([...(out.get('out') as Tensor).numeric]).toEqual([8, 10, 12, 14]);
     });
   }
 
@@ -59,14 +50,14 @@ describe.runIf(shared)('TorchScript Neuropod fixtures (NEUROPOD-FORMAT.md sectio
   it('reproduces test_data.pkl of the single-output model', () => {
     const data = readNeuropodTestData(readFileSync(sharedPath('models/neuropod/torchscript_addition_model_single_output/test_data.pkl')));
     const out = runReference(lowerFixture('torchscript_addition_model_single_output'), data.inputs);
-    expect([...(out!.get('out') as Tensor).numeric].map(Number)).toEqual([...data.outputs.out!.numeric].map(Number));
+    expect([...(out.get('out') as Tensor).numeric].map(Number)).toEqual([...data.outputs.out!.numeric].map(Number));
   });
 
   it('strings: joins x and y element-wise with a space (StringConcat over the list)', () => {
     const model = lowerFixture('torchscript_strings_model');
     expect(model.graph.nodes.filter((n) => n.opType === 'StringConcat')).toHaveLength(2);
     const out = runReference(model, { x: tensor(['apple', 'banana', 'carrot'], [3]), y: tensor(['sauce', 'pudding', 'cake'], [3]) });
-    if (out) expect((out.get('out') as Tensor).data).toEqual(['apple sauce', 'banana pudding', 'carrot cake']);
+    expect((out.get('out') as Tensor).data).toEqual(['apple sauce', 'banana pudding', 'carrot cake']);
   });
 
   it('union dict: looks a up in the vocab {a: 1, b: 2} (default 0) and concatenates b (c = [1,1, 2,2, 0,3])', () => {
@@ -76,7 +67,7 @@ describe.runIf(shared)('TorchScript Neuropod fixtures (NEUROPOD-FORMAT.md sectio
     expect(lookup.attributes.get('values_int64s')?.value).toEqual([1, 2]);
     expect(lookup.attributes.get('default_int64')?.value).toBe(0);
     const out = runReference(model, { a: tensor(['a', 'b', 'c'], [3]), b: f32([1, 2, 3], [3, 1]) });
-    if (out) expect([...(out.get('c') as Tensor).numeric]).toEqual([1, 1, 2, 2, 0, 3]);
+    expect([...(out.get('c') as Tensor).numeric]).toEqual([1, 1, 2, 2, 0, 3]);
   });
 
 });
