@@ -8,6 +8,7 @@ import { NeuropodError, runtimeError } from './errors.js';
 import { openModel, type OpenedModel } from './open-model.js';
 import { resolveOptions, throwIfAborted, type BackendName, type InferOptions, type LoadOptions } from './options.js';
 import { Session } from './session.js';
+import type { SelfTestOptions, SelfTestReport } from '../testing/self-test.js';
 import { chooseBackend } from '../backends/index.js';
 
 export type InferInputs = Record<string, Tensor> | ReadonlyMap<string, Tensor>;
@@ -35,6 +36,7 @@ export class Model {
   /** The runnable session; the reason it cannot run (platform unsupported); undefined once disposed. */
   private session: Session | NeuropodError | undefined;
   private timings: OpTiming[] = [];
+  private readonly testData: Pick<OpenedModel, 'source' | 'readTestData'>;
 
   /** Use load(); the constructor is internal. */
   constructor(
@@ -49,6 +51,7 @@ export class Model {
     this.inputs = frozenSpecs(opened.inputs);
     this.outputs = frozenSpecs(opened.outputs);
     this.session = session;
+    this.testData = { source: opened.source, readTestData: opened.readTestData };
   }
 
   /**
@@ -73,6 +76,17 @@ export class Model {
   /** Per-operator timings of the last infer(). */
   profile(): OpTiming[] {
     return this.timings.map((t) => ({ ...t }));
+  }
+
+  /**
+   * Runs the package's test_data.pkl inputs and checks the outputs as Neuropod's packager does: np.allclose
+   * (rtol 1e-5, atol 1e-8 unless given), strings exactly. Resolves to a report (`pass`, `message`); a package
+   * without test_data.pkl, or a bare model, is ARCHIVE_ENTRY_MISSING.
+   */
+  async selfTest(options: SelfTestOptions = {}): Promise<SelfTestReport> {
+    const session = this.live();
+    const { runSelfTest } = await import('../testing/self-test.js');
+    return runSelfTest(session, { ...this.testData, inputs: this.inputs, outputs: this.outputs }, options);
   }
 
   async dispose(): Promise<void> {

@@ -24,6 +24,8 @@ export interface OpenedModel {
   byteLength?: number;
   /** The package's config.json; undefined for a bare model. */
   config?: NeuropodConfig;
+  /** test_data.pkl's bytes, undefined when the package has none; absent for a bare model (Model.selfTest). */
+  readTestData?: () => Promise<Uint8Array | undefined>;
 }
 
 /**
@@ -49,7 +51,7 @@ async function openPackageModel(raw: PackageFiles, signal?: AbortSignal): Promis
         'Package the model without custom ops, or export it to ONNX with those ops expressed in standard operators.',
     );
   }
-  const opened = { source: files.source, name: config.name, platform: config.platform, inputs: config.inputSpec, outputs: config.outputSpec, config };
+  const opened = { source: files.source, name: config.name, platform: config.platform, inputs: config.inputSpec, outputs: config.outputSpec, config, readTestData: testDataReader(files) };
   try {
     const imported = await (await importerFor(config.platform))(files, config);
     throwIfAborted(signal, 'load()');
@@ -59,6 +61,11 @@ async function openPackageModel(raw: PackageFiles, signal?: AbortSignal): Promis
     if (isNeuropodError(e) && e.code === 'PLATFORM_UNSUPPORTED') return { ...opened, unavailable: e };
     throw e;
   }
+}
+
+/** Read only when asked: test data can be large, and probing a directory URL costs a request. */
+function testDataReader(files: PackageFiles): () => Promise<Uint8Array | undefined> {
+  return async () => ((await files.has('test_data.pkl')) ? files.read('test_data.pkl') : undefined);
 }
 
 async function openBareOnnx(opened: Extract<OpenedSource, { kind: 'file' }>): Promise<Omit<OpenedModel, 'byteLength'>> {

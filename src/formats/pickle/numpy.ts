@@ -109,6 +109,8 @@ function fromFortranOrder(flat: Tensor, shape: number[]): Tensor {
 export function reduceNumpy(callable: PickleGlobal, args: readonly PickleValue[]): PickleValue | undefined {
   const name = callable.qualifiedName;
   if (name === 'numpy.dtype') return new NumpyDType(String(args[0]));
+  // Python 3 pickles bytes at protocols 0-2 as _codecs.encode(text, 'latin1'): one char a byte.
+  if (name === '_codecs.encode' && typeof args[0] === 'string' && /^latin[-_]?1$/i.test(String(args[1]))) return Uint8Array.from(args[0], (c) => c.charCodeAt(0));
   if (/^numpy\.(_?core\.)?multiarray\._reconstruct$/.test(name)) return new NumpyArray();
   // numpy >= 1.24 pickles (protocol 5) as _frombuffer(bytes, dtype, shape, order).
   if (/^numpy\.(_?core\.)?numeric\._frombuffer$/.test(name)) {
