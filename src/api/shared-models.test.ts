@@ -42,21 +42,8 @@ const CASES: Record<string, Case> = {
   },
 };
 
-/** Until an importer or kernel lands, a package may only refuse with one of these, never with a crash. */
-const NOT_YET = ['PLATFORM_UNSUPPORTED', 'OP_UNSUPPORTED'];
-
 function rawConfig(name: string): { name: string; platform: string; input_spec: unknown[]; output_spec: unknown[] } {
   return JSON.parse(readFileSync(join(NEUROPOD_DIR, name, 'config.json'), 'utf8'));
-}
-
-/** The model, or a visible skip when its importer emits an operator no kernel covers yet. */
-async function loadOrSkip(path: string, ctx: { skip(note?: string): never }): Promise<Model> {
-  try {
-    return await load(path);
-  } catch (e) {
-    if (isNeuropodError(e) && e.code === 'OP_UNSUPPORTED') ctx.skip(`not runnable yet: ${e.message}`);
-    throw e;
-  }
 }
 
 describe.skipIf(!hasNeuropod)('Neuropod fixture packages (../shared/models/neuropod)', () => {
@@ -67,8 +54,8 @@ describe.skipIf(!hasNeuropod)('Neuropod fixture packages (../shared/models/neuro
   describe.each(PACKAGES)('%s', (name) => {
     const path = join(NEUROPOD_DIR, name);
 
-    it('opens and reports the spec of its config.json exactly', async (ctx) => {
-      const model = await loadOrSkip(path, ctx);
+    it('opens and reports the spec of its config.json exactly', async () => {
+      const model = await load(path);
       const raw = rawConfig(name);
       expect([model.name, model.platform]).toEqual([raw.name, raw.platform]);
       expect(model.inputs).toEqual(raw.input_spec.map((s) => ({ ...(s as object) })));
@@ -77,16 +64,9 @@ describe.skipIf(!hasNeuropod)('Neuropod fixture packages (../shared/models/neuro
 
     const c = CASES[name];
     // torchscript_addition_model_single_output's spec has an input `optional` the model never takes: it is not fed.
-    it.skipIf(!c)('gives the section 7 outputs, or refuses with a clear PLATFORM_UNSUPPORTED / OP_UNSUPPORTED', async (ctx) => {
-      const model = await loadOrSkip(path, ctx);
-      let out: Record<string, Tensor>;
-      try {
-        out = await model.infer(c!.inputs, { outputs: c!.outputs });
-      } catch (e) {
-        expect(isNeuropodError(e) ? e.code : String(e)).toBeOneOf(NOT_YET);
-        expect((e as Error).message).toMatch(new RegExp(`platform '${model.platform}'|Unsupported operator`));
-        return;
-      }
+    it.skipIf(!c)('gives the section 7 outputs', async () => {
+      const model = await load(path);
+      const out = await model.infer(c!.inputs, { outputs: c!.outputs });
       for (const [key, want] of Object.entries(c!.expected)) {
         const t = out[key]!;
         expect([t.dtype, t.shape, Array.from(t.data as ArrayLike<number | string>)]).toEqual([want.dtype, want.shape, want.values]);

@@ -2,10 +2,9 @@ import { NeuropodError } from '../../api/errors.js';
 import type { PackageFiles } from '../../archive/package-files.js';
 import type { NeuropodConfig, TensorSpec } from '../../spec/types.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import type { ImportedModel } from '../importer.js';
 import { producerOf, tensorName, type TfNode } from './builder.js';
 import { decodeMessage, graphNodes } from './graph-def.js';
-import { lowerTfGraph, type TensorBinding } from './lower.js';
+import type { TensorBinding, TfGraphRequest } from './lower.js';
 import { GraphDefType, type GraphDefMsg } from './schema.js';
 import { tensorFromTfProto } from './tensor-proto.js';
 
@@ -43,22 +42,25 @@ function bindSpecs(specs: TensorSpec[], mapping: Record<string, string>, where: 
   });
 }
 
-/** A frozen GraphDef package: names through node_name_mapping, variables initialised by init_op_names. */
-export async function importFrozenGraph(files: PackageFiles, config: NeuropodConfig): Promise<ImportedModel> {
+/**
+ * A frozen GraphDef package as TF nodes, names through node_name_mapping and variables initialised by
+ * init_op_names: what the IR lowering and the TF.js export read.
+ */
+export async function readFrozenGraph(files: PackageFiles, config: NeuropodConfig): Promise<TfGraphRequest> {
   const backend = await readBackendConfig(files);
   const where = `${FROZEN_GRAPH_PATH} in ${files.source}`;
   const graph = decodeMessage<GraphDefMsg>(GraphDefType, await files.read(FROZEN_GRAPH_PATH), where);
   const nodes = graphNodes(graph);
   const mappingWhere = `${BACKEND_CONFIG_PATH} in ${files.source}`;
   const initial = initialValues(nodes, backend.init_op_names);
-  return lowerTfGraph({
+  return {
     nodes,
     inputs: bindSpecs(config.inputSpec, backend.node_name_mapping, mappingWhere),
     outputs: bindSpecs(config.outputSpec, backend.node_name_mapping, mappingWhere),
     source: where,
     variableValue: (v) => initial.get(v),
     producer: config.name,
-  });
+  };
 }
 
 const VARIABLE_OPS = new Set(['VariableV2', 'Variable', 'VarHandleOp']);

@@ -5,7 +5,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import type { ImportedModel } from '../importer.js';
 import { producerOf, type TfNode } from './builder.js';
 import { decodeMessage, graphNodes } from './graph-def.js';
-import { lowerTfGraph, type TensorBinding } from './lower.js';
+import { lowerTfGraph, type TensorBinding, type TfGraphRequest } from './lower.js';
 import { SavedModelType, type SavedModelMsg, type TensorInfoMsg } from './schema.js';
 import { readBundleTensor, readTensorBundleIndex, shardFileName } from './tensor-bundle.js';
 import { tensorFromTfProto } from './tensor-proto.js';
@@ -14,9 +14,6 @@ export const SAVED_MODEL_DIR = '0/data/savedmodel';
 export const SAVED_MODEL_PATH = `${SAVED_MODEL_DIR}/saved_model.pb`;
 const SERVE_TAG = 'serve';
 const SIGNATURE = 'serving_default';
-
-export const importSavedModelPackage = (files: PackageFiles, config: NeuropodConfig): Promise<ImportedModel> =>
-  importSavedModel(files, SAVED_MODEL_DIR, { name: config.name, inputs: config.inputSpec, outputs: config.outputSpec });
 
 export interface SavedModelOptions {
   name?: string;
@@ -31,6 +28,12 @@ export interface SavedModelOptions {
  * function calls inlined, and variables restored from the checkpoint under variables/.
  */
 export async function importSavedModel(files: PackageFiles, dir: string, opts: SavedModelOptions = {}): Promise<ImportedModel & { signature: { inputs: string[]; outputs: string[] } }> {
+  const req = await readSavedModel(files, dir, opts);
+  return { ...lowerTfGraph(req), signature: { inputs: req.inputs.map((b) => b.name), outputs: req.outputs.map((b) => b.name) } };
+}
+
+/** The serving graph as TF nodes, the signature bound to its tensors and variables restored: what lowering and export read. */
+export async function readSavedModel(files: PackageFiles, dir: string, opts: SavedModelOptions = {}): Promise<TfGraphRequest> {
   const path = (p: string) => (dir ? `${dir}/${p}` : p);
   const where = `${path('saved_model.pb')} in ${files.source}`;
   const saved = decodeMessage<SavedModelMsg>(SavedModelType, await files.read(path('saved_model.pb')), where);
@@ -49,8 +52,7 @@ export async function importSavedModel(files: PackageFiles, dir: string, opts: S
     const value = await bundle?.(key);
     if (value) values.set(variable, value);
   }
-  const imported = lowerTfGraph({ nodes, inputs, outputs, source: where, variableValue: (v) => values.get(v), producer: opts.name ?? signatureName });
-  return { ...imported, signature: { inputs: inputs.map((b) => b.name), outputs: outputs.map((b) => b.name) } };
+  return { nodes, inputs, outputs, source: where, variableValue: (v) => values.get(v), producer: opts.name ?? signatureName };
 }
 
 function bindSignature(infos: Record<string, TensorInfoMsg>, specs: TensorSpec[] | undefined, where: string): TensorBinding[] {
