@@ -16,6 +16,7 @@ export interface ConformanceBackend {
 /** Backends by CLI name, loaded on demand so the runner pays only for the one it tests. */
 export const BACKENDS: Record<string, () => Promise<ConformanceBackend>> = {
   cpu: () => runtimeBackend('cpu'),
+  wasm: () => runtimeBackend('wasm'),
 };
 
 /** A runtime backend (src/backends) as the runner uses it: prepared per test model, disposed after. */

@@ -1,0 +1,59 @@
+import { WasmHeap } from './wasm-heap.js';
+import { WASM_MODULES } from './wasm-modules.js';
+
+/** wasm/gemm.wat: sizes and strides in elements, pointers in bytes. */
+export interface GemmExports {
+  pack_a(src: number, rs: number, cs: number, m: number, k: number, dst: number, alpha: number): void;
+  pack_b(src: number, rs: number, cs: number, k: number, n: number, dst: number): void;
+  gemm(m: number, n: number, k: number, pa: number, pb: number, c: number, ldc: number, lo: number, hi: number, tmp: number): void;
+}
+
+/** wasm/conv.wat. */
+export interface ConvExports {
+  im2col_pack(x: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number,
+    dh: number, dw: number, oh: number, ow: number, dst: number): void;
+  depthwise(x: number, w: number, b: number, y: number, c: number, mult: number, h: number, wd: number, kh: number, kw: number,
+    sh: number, sw: number, pt: number, pl: number, dh: number, dw: number, oh: number, ow: number, vlo: number, vhi: number,
+    lo: number, hi: number): void;
+}
+
+/** The kernel modules, instantiated once per page or process on one shared heap. */
+export interface WasmKernelModules {
+  heap: WasmHeap;
+  gemm: GemmExports;
+  conv: ConvExports;
+  /** 128 bytes of scratch for gemm's edge tiles. */
+  tile: number;
+}
+
+function bytesOf(name: string): Uint8Array<ArrayBuffer> {
+  const text = atob(WASM_MODULES[name]!);
+  const bytes = new Uint8Array(new ArrayBuffer(text.length));
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
+/** Why the kernel modules cannot run here (an engine without SIMD128 rejects them), or undefined. */
+export function simdUnavailable(): string | undefined {
+  if (typeof WebAssembly !== 'object' || typeof WebAssembly.validate !== 'function') return 'this engine has no WebAssembly';
+  for (const name of Object.keys(WASM_MODULES)) {
+    if (!WebAssembly.validate(bytesOf(name))) return `this engine rejects the SIMD128 module '${name}' (WebAssembly SIMD is not supported)`;
+  }
+  return undefined;
+}
+
+let modules: Promise<WasmKernelModules> | undefined;
+
+/** Compiles and instantiates the modules on first use (asynchronously: browsers refuse large synchronous compiles). */
+export function wasmKernelModules(): Promise<WasmKernelModules> {
+  modules ??= instantiateAll();
+  return modules;
+}
+
+async function instantiateAll(): Promise<WasmKernelModules> {
+  const heap = new WasmHeap();
+  const imports = { env: { memory: heap.memory } };
+  const instantiate = async (name: string) => (await WebAssembly.instantiate(bytesOf(name), imports)).instance.exports;
+  const [gemm, conv] = await Promise.all([instantiate('gemm'), instantiate('conv')]);
+  return { heap, gemm: gemm as unknown as GemmExports, conv: conv as unknown as ConvExports, tile: heap.alloc(128) };
+}
