@@ -5,7 +5,6 @@ import { describe, expect, it } from 'vitest';
 import { readTensorProto } from '../formats/onnx/decode.js';
 import { sharedOrSkip, sharedPath } from '../testing/shared-fixtures.js';
 import { tensor, type Tensor } from '../tensor/tensor.js';
-import { isNeuropodError } from './errors.js';
 import { load, type Model } from './model.js';
 
 const hasNeuropod = sharedOrSkip('Neuropod fixture packages');
