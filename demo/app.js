@@ -28,26 +28,24 @@ async function openUrl(url) {
   showProgress(0, 0, `downloading ${url}`);
   const bytes = await fetchWithProgress(url, (received, total) => showProgress(received, total, `downloading ${shortName(url)}: ${kb(received)}${total ? ` of ${kb(total)}` : ''}`));
   state.downloadMs = performance.now() - started;
-  $('progress-label').textContent = `downloaded ${kb(bytes.length)} in ${state.downloadMs.toFixed(0)} ms`;
-  await rememberPackage(url, bytes);
-  await openBytes(url, bytes);
+  await openBytes(url, bytes, `downloaded ${kb(bytes.length)} in ${state.downloadMs.toFixed(0)} ms`);
 }
 
 async function openFile(file) {
   const url = openedFileUrl(file.name);
   const bytes = new Uint8Array(await file.arrayBuffer());
   state.downloadMs = null;
-  await rememberPackage(url, bytes);
-  await openBytes(url, bytes);
+  await openBytes(url, bytes, `read ${file.name} (${kb(bytes.length)})`);
 }
 
-/** load() on the chosen backend, then the spec, editors and a first run. */
-async function openBytes(url, bytes) {
+/** load() on the chosen backend, then the spec, editors and a first run; a package that loads is kept for offline. */
+async function openBytes(url, bytes, howRead) {
   clearError($('error'));
+  for (const id of ['spec', 'inputs', 'results']) $(id).hidden = true;
   await state.model?.dispose();
   state.model = null;
   const backend = $('backend').value;
-  showProgress(null, null, `compiling ${shortName(url)} for ${backend}…`);
+  showProgress(null, null, `${howRead}; compiling for ${backend}…`);
   const started = performance.now();
   try {
     state.model = await load(bytes.slice(), { backend });
@@ -56,8 +54,9 @@ async function openBytes(url, bytes) {
     $('progress-bar').value = bytes.length;
   }
   state.loadMs = performance.now() - started;
-  $('progress-label').textContent += `; loaded in ${state.loadMs.toFixed(0)} ms`;
+  $('progress-label').textContent = `${howRead}; loaded on ${state.model.backend} in ${state.loadMs.toFixed(0)} ms`;
   Object.assign(state, { url, bytes, runs: [], firstRun: null });
+  await rememberPackage(url, bytes);
   localStorage.setItem(LAST_KEY, url);
   if (backend === 'auto') picker.showAuto(state.model.backend);
   document.body.dataset.model = state.model.name;
@@ -149,7 +148,7 @@ function wireOpeners() {
   };
   $('bundled').replaceChildren(...BUNDLED.map(({ name, url }) => el('button', { type: 'button', className: 'link', textContent: name, dataset: { url }, onclick: () => guarded(() => openUrl(url), 'open') })));
   $('run').onclick = () => guarded(run, 'run');
-  $('backend').onchange = () => state.bytes && guarded(() => openBytes(state.url, state.bytes), 'open');
+  $('backend').onchange = () => state.bytes && guarded(() => openBytes(state.url, state.bytes, shortName(state.url)), 'open');
   let depth = 0;
   document.addEventListener('dragenter', (e) => { e.preventDefault(); $('drop-hint').hidden = ++depth <= 0; });
   document.addEventListener('dragleave', () => { $('drop-hint').hidden = --depth <= 0; });

@@ -5,13 +5,14 @@
  *   demo/models/edges.neuropod  an image-in/image-out package made here: uint8 NHWC RGB -> uint8 edge map
  * Run: npx tsx demo/make-models.ts
  */
-import { zipSync, zlibSync } from 'fflate';
+import { zipSync } from 'fflate';
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeOnnxModel } from '../src/formats/onnx/encode.js';
 import type { Attributes, Model, Node } from '../src/graph/ir.js';
 import { tensor } from '../src/tensor/tensor.js';
+import { encodeGreyPng } from '../src/testing/grey-png.js';
 import { sharedPath } from '../src/testing/shared-fixtures.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -37,7 +38,7 @@ async function writeMnist(): Promise<void> {
     output_spec: [{ name: 'Plus214_Output_0', dtype: 'float32', shape: [1, 10] }],
   };
   await writeFile(join(here, 'models/mnist.neuropod'), neuropodZip(config, await readFile(`${dir}/model.onnx`)));
-  await writeFile(join(here, 'models/digit.png'), greyPng(drawStrokes(THREE, 28), 28, 28));
+  await writeFile(join(here, 'models/digit.png'), encodeGreyPng(drawStrokes(THREE, 28), 28, 28));
 }
 
 /** The strokes of a "3" in a 28x28 box (MNIST digits sit in the middle 20x20). */
@@ -61,48 +62,6 @@ function segmentDistance(x: number, y: number, [ax, ay]: [number, number], [bx, 
   const dy = by - ay;
   const t = Math.max(0, Math.min(1, ((x - ax) * dx + (y - ay) * dy) / (dx * dx + dy * dy)));
   return Math.hypot(x - ax - t * dx, y - ay - t * dy);
-}
-
-/** A PNG of 8-bit grey pixels: signature, IHDR, one IDAT (filter 0 per row), IEND. */
-function greyPng(pixels: Uint8Array, width: number, height: number): Uint8Array {
-  const rows = new Uint8Array(height * (width + 1));
-  for (let y = 0; y < height; y++) rows.set(pixels.subarray(y * width, (y + 1) * width), y * (width + 1) + 1);
-  const ihdr = new Uint8Array(13);
-  const view = new DataView(ihdr.buffer);
-  view.setUint32(0, width);
-  view.setUint32(4, height);
-  ihdr.set([8, 0, 0, 0, 0], 8); // bit depth 8, colour type 0 (grey), deflate, filter 0, no interlace
-  const parts = [Uint8Array.from([137, 80, 78, 71, 13, 10, 26, 10]), pngChunk('IHDR', ihdr), pngChunk('IDAT', zlibSync(rows)), pngChunk('IEND', new Uint8Array(0))];
-  return concat(parts);
-}
-
-function pngChunk(type: string, data: Uint8Array): Uint8Array {
-  const body = concat([new TextEncoder().encode(type), data]);
-  const out = new Uint8Array(8 + data.length + 4);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, data.length);
-  out.set(body, 4);
-  view.setUint32(8 + data.length, crc32(body));
-  return out;
-}
-
-function crc32(bytes: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (const b of bytes) {
-    crc ^= b;
-    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
-  }
-  return (crc ^ 0xffffffff) >>> 0;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 function node(opType: string, inputs: string[], outputs: string[], attributes: Attributes = new Map()): Node {
