@@ -42,6 +42,7 @@ async function openFile(file) {
 async function openBytes(url, bytes, howRead) {
   clearError($('error'));
   for (const id of ['spec', 'inputs', 'results']) $(id).hidden = true;
+  delete document.body.dataset.runs;
   await state.model?.dispose();
   state.model = null;
   const backend = $('backend').value;

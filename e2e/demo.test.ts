@@ -116,6 +116,23 @@ describe.skipIf(!chromiumOrSkip('the demo PWA'))('the demo PWA (demo/, served wi
     expect(await valuesOf(page, 'out')).toEqual(['8', '10', '12', '14']);
   });
 
+  it('offers the engine\'s BACKENDS; each one runs the model there or shows why it cannot start', async () => {
+    const backends = (await page.evaluate(`import('/dist/index.js').then((m) => [...m.BACKENDS])`)) as string[];
+    const offered = await page.locator('#backend option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(offered).toEqual(backends);
+    for (const name of backends.filter((b) => b !== 'auto')) {
+      await page.locator('#backend').selectOption(name);
+      await page.waitForFunction(`document.body.dataset.runs === '1' && document.querySelector('.model-backend')?.textContent === '${name}' || document.querySelector('#error')?.dataset.code`);
+      const code = await page.locator('#error').getAttribute('data-code');
+      if (code === null) continue; // it ran there: the spec line names it
+      expect(code).toBe('BACKEND_UNAVAILABLE');
+      await expect(page.locator('#error').textContent()).resolves.toContain(name);
+      await expect(page.locator(`#backend option[value="${name}"]`).getAttribute('data-available')).resolves.toBe('false');
+    }
+    await page.locator('#backend').selectOption('auto');
+    await waitForRun(page, 'addition_model', 1);
+  });
+
   it('shows the NeuropodError code and message of a bad package in the page', async () => {
     const noConfig = Buffer.from(zipWithout('config.json'));
     await page.locator('#package-file').setInputFiles({ name: 'no-config.neuropod', mimeType: 'application/octet-stream', buffer: noConfig });
