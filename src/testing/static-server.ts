@@ -31,6 +31,8 @@ export interface StaticServerOptions {
   /** Send Access-Control-Allow-Origin: * (serving the engine to a page of another origin). Default true. */
   cors?: boolean;
   port?: number;
+  /** Documents served from memory at exact paths ({ '/index.html': '<!doctype html>…' }), before the mounts. */
+  pages?: Record<string, string>;
 }
 
 /**
@@ -51,6 +53,11 @@ export async function startStaticServer(options: StaticServerOptions): Promise<S
       headers['Cross-Origin-Resource-Policy'] = 'cross-origin';
     }
     if (options.cors !== false) headers['Access-Control-Allow-Origin'] = '*';
+    const page = options.pages?.[path];
+    if (page !== undefined) {
+      res.writeHead(200, { ...headers, 'Content-Type': 'text/html; charset=utf-8' }).end(page);
+      return;
+    }
     if (!mount) {
       res.writeHead(404, headers).end('not found');
       return;

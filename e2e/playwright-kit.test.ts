@@ -1,0 +1,28 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { chromiumOrSkip, launchChromium } from '../src/testing/chromium.js';
+import { openBrowserModel } from '../src/testing/playwright.js';
+import { repoRoot } from '../src/testing/shared-fixtures.js';
+import { tensor } from '../src/tensor/tensor.js';
+
+describe.skipIf(!chromiumOrSkip('the Playwright kit'))('openBrowserModel', () => {
+  let browser: Browser;
+  beforeAll(async () => void (browser = await launchChromium()));
+  afterAll(() => browser?.close());
+
+  it('serves a package, runs it in a cross-origin-isolated page on the cpu backend and returns tensors', async () => {
+    const model = await openBrowserModel(browser, `${repoRoot}/examples/addition.neuropod`, { backend: 'cpu' });
+    expect([model.name, model.platform, model.backend, model.url]).toEqual(['addition_model', 'onnx', 'cpu', expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/)]);
+    const out = await model.infer({ x: tensor(Float32Array.from([1, 2, 3, 4]), [2, 2]), y: { dtype: 'float32', shape: [2, 2], data: [7, 8, 9, 10] } });
+    // NEUROPOD-FORMAT.md section 7, addition case.
+    expect([out.out!.dtype, out.out!.shape, [...out.out!.numeric]]).toEqual(['float32', [2, 2], [8, 10, 12, 14]]);
+    expect(await (model.page as unknown as { evaluate(s: string): Promise<unknown> }).evaluate('crossOriginIsolated')).toBe(true);
+    await model.close();
+  });
+
+  it('passes a page error back as a NeuropodError with its code', async () => {
+    const model = await openBrowserModel(browser, `${repoRoot}/examples/addition.neuropod`, { backend: 'cpu' });
+    await expect(model.infer({ x: tensor(Int32Array.from([1, 2]), [1, 2]) })).rejects.toMatchObject({ code: 'SPEC_DTYPE', message: expect.stringMatching(/^in the browser \(.*addition\.neuropod\): Neuropod Error: Tensor 'x'/) });
+    await model.close();
+  });
+});
