@@ -1,0 +1,158 @@
+/**
+ * WebGPU elementwise ops, generated: each op is one WGSL expression dropped into shaders/elementwise/{unary,
+ * binary}.wgsl, and every unary op can also ride on another kernel's output as its epilogue (Conv + Clip in one
+ * dispatch). f32 only for now; other dtypes run on the reference.
+ */
+import type { AttributeReader } from '../src/graph/attributes.js';
+import type { Tensor } from '../src/tensor/tensor.js';
+import { allFloat32, gpuInput, hostInput, type Epilogue, type GpuKernelDef, type GpuNodeContext, type InputInfo } from '../src/backends/webgpu/gpu-kernel.js';
+import { linearGroups, shaderSource, UniformWriter } from '../src/backends/webgpu/shader-source.js';
+import { toNumbers } from './elements.js';
+
+const FLT_MAX = 3.4028234663852886e38;
+
+/** A unary op: WGSL of `v` (the element) and `p` (up to four parameters from attributes or host inputs). */
+interface UnaryRow {
+  op: string;
+  since?: number;
+  expr: string;
+  params?: (attrs: AttributeReader, host: (i: number) => Tensor | undefined) => number[];
+  /** Inputs besides x read on the host (Clip's bounds from opset 11). */
+  hostInputs?: number[];
+}
+
+const scalarOf = (t: Tensor | undefined, fallback: number): number => (t && t.size > 0 ? toNumbers(t)[0]! : fallback);
+
+const UNARY: UnaryRow[] = [
+  { op: 'Relu', expr: 'max(v, 0.0)' },
+  { op: 'LeakyRelu', expr: 'select(v * p.x, v, v >= 0.0)', params: (a) => [a.float('alpha', 0.01)] },
+  { op: 'Elu', expr: 'select(p.x * (exp(v) - 1.0), v, v >= 0.0)', params: (a) => [a.float('alpha', 1)] },
+  { op: 'Selu', expr: 'p.y * select(p.x * (exp(v) - 1.0), v, v > 0.0)', params: (a) => [a.float('alpha', 1.67326319217681884765625), a.float('gamma', 1.05070102214813232421875)] },
+  { op: 'Sigmoid', expr: 'sigmoid_f32(v)' },
+  { op: 'HardSigmoid', expr: 'clamp(p.x * v + p.y, 0.0, 1.0)', params: (a) => [a.float('alpha', 0.2), a.float('beta', 0.5)] },
+  { op: 'HardSwish', expr: 'v * clamp(v / 6.0 + 0.5, 0.0, 1.0)' },
+  { op: 'Softplus', expr: 'select(log(1.0 + exp(v)), v + log(1.0 + exp(-v)), v > 0.0)' },
+  { op: 'Softsign', expr: 'v / (1.0 + abs(v))' },
+  { op: 'Tanh', expr: 'tanh_f32(v)' },
+  { op: 'Gelu', expr: 'select(0.5 * v * (1.0 + erf_f32(v * 0.7071067811865476)), 0.5 * v * (1.0 + tanh_f32(0.7978845608028654 * (v + 0.044715 * v * v * v))), p.x == 1.0)', params: (a) => [a.string('approximate', 'none') === 'tanh' ? 1 : 0] },
+  { op: 'Erf', expr: 'erf_f32(v)' },
+  { op: 'Exp', expr: 'exp(v)' },
+  { op: 'Log', expr: 'log(v)' },
+  { op: 'Sqrt', expr: 'sqrt(v)' },
+  { op: 'Abs', expr: 'abs(v)' },
+  { op: 'Neg', expr: '-v' },
+  { op: 'Reciprocal', expr: '1.0 / v' },
+  { op: 'Floor', expr: 'floor(v)' },
+  { op: 'Ceil', expr: 'ceil(v)' },
+  { op: 'Round', expr: 'round(v)' },
+  { op: 'Sign', expr: 'sign(v)' },
+  { op: 'Sin', expr: 'sin(v)' },
+  { op: 'Cos', expr: 'cos(v)' },
+  { op: 'Clip', expr: 'min(max(v, p.x), p.y)', params: (a) => [a.float('min', -FLT_MAX), a.float('max', FLT_MAX)] },
+  { op: 'Clip', since: 11, expr: 'min(max(v, p.x), p.y)', hostInputs: [1, 2], params: (_, host) => [scalarOf(host(1), -FLT_MAX), scalarOf(host(2), FLT_MAX)] },
+];
+
+/** Binary ops: WGSL of `a` and `b`, broadcast numpy-style. */
+const BINARY: { op: string; expr: string }[] = [
+  { op: 'Add', expr: 'a + b' },
+  { op: 'Sub', expr: 'a - b' },
+  { op: 'Mul', expr: 'a * b' },
+  { op: 'Div', expr: 'a / b' },
+  { op: 'Pow', expr: 'pow_f32(a, b)' },
+  { op: 'Max', expr: 'max(a, b)' },
+  { op: 'Min', expr: 'min(a, b)' },
+  { op: 'PRelu', expr: 'select(a * b, a, a >= 0.0)' },
+];
+
+function epilogueOf(expr: string): string {
+  return `fn epilogue(v: f32, act: vec4<f32>) -> f32 {\n  let p = act;\n  return ${expr};\n}`;
+}
+
+/**
+ * The epilogue that applies unary `node` to a producer's output, or undefined when `node` is not a fusable
+ * activation or its parameters are not constants (`constant(i)` gives input i when known at planning).
+ */
+export function activationEpilogue(ctx: GpuNodeContext, constant: (i: number) => Tensor | undefined): Epilogue | undefined {
+  const row = unaryRow(ctx.node.opType, ctx.opset);
+  if (!row || ctx.node.domain !== '') return undefined;
+  const host = row.hostInputs ?? [];
+  if (host.some((i) => (ctx.node.inputs[i] ?? '') !== '' && constant(i) === undefined)) return undefined;
+  const params = row.params?.(ctx.attrs, constant) ?? [];
+  return { wgsl: epilogueOf(row.expr), params };
+}
+
+function unaryRow(op: string, opset: number): UnaryRow | undefined {
+  return UNARY.filter((r) => r.op === op && (r.since ?? 1) <= opset).sort((a, b) => (b.since ?? 1) - (a.since ?? 1))[0];
+}
+
+function unaryKernel(row: UnaryRow): GpuKernelDef {
+  const source = (ctx: GpuNodeContext) => shaderSource('elementwise/unary', { EXPR: row.expr, EPILOGUE: ctx.epilogue.wgsl });
+  return {
+    op: row.op,
+    since: row.since,
+    hostInputs: row.hostInputs,
+    fusesEpilogue: true,
+    accepts: (inputs) => allFloat32(inputs, [0]),
+    shaders: (ctx) => [source(ctx)],
+    encode(inputs, ctx) {
+      const x = gpuInput(inputs, 0, row.op);
+      const y = ctx.run.output('float32', x.shape);
+      const p = row.params?.(ctx.attrs, (i) => hostInput(inputs, i)) ?? [];
+      const uniforms = new UniformWriter().f32(...ctx.epilogue.params).f32(...p).u32(x.size).bytes();
+      ctx.run.dispatch({ shader: source(ctx), uniforms, buffers: [x, y], workgroups: linearGroups(x.size) });
+      return [y];
+    },
+  };
+}
+
+/** numpy broadcasting of two shapes, or undefined when they do not broadcast. */
+export function broadcastShape(a: readonly number[], b: readonly number[]): number[] | undefined {
+  const rank = Math.max(a.length, b.length);
+  const out: number[] = [];
+  for (let i = 0; i < rank; i++) {
+    const da = a[a.length - rank + i] ?? 1, db = b[b.length - rank + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) return undefined;
+    out.push(da === 1 ? db : da);
+  }
+  return out;
+}
+
+/** Element strides of `shape` read as `out` (right-aligned), 0 along broadcast dims. */
+export function broadcastStrides(shape: readonly number[], out: readonly number[]): number[] {
+  const strides = new Array<number>(out.length).fill(0);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    const o = out.length - shape.length + i;
+    strides[o] = shape[i] === 1 && out[o] !== 1 ? 0 : s;
+    s *= shape[i]!;
+  }
+  return strides;
+}
+
+function binaryAccepts(inputs: readonly (InputInfo | undefined)[]): boolean {
+  if (inputs.length !== 2 || !inputs[0] || !inputs[1] || !allFloat32(inputs, [0, 1])) return false;
+  const out = broadcastShape(inputs[0].shape, inputs[1].shape);
+  return out !== undefined && out.length <= 8;
+}
+
+function binaryKernel(row: { op: string; expr: string }): GpuKernelDef {
+  const source = (ctx: GpuNodeContext) => shaderSource('elementwise/binary', { EXPR: row.expr, EPILOGUE: ctx.epilogue.wgsl });
+  return {
+    op: row.op,
+    fusesEpilogue: true,
+    accepts: binaryAccepts,
+    shaders: (ctx) => [source(ctx)],
+    encode(inputs, ctx) {
+      const a = gpuInput(inputs, 0, row.op), b = gpuInput(inputs, 1, row.op);
+      const out = broadcastShape(a.shape, b.shape)!;
+      const y = ctx.run.output('float32', out);
+      const same = a.shape.length === out.length && b.shape.length === out.length && a.size === y.size && b.size === y.size;
+      const w = new UniformWriter().f32(...ctx.epilogue.params).u32(y.size, same ? 0 : out.length, same ? 1 : 0);
+      w.dims8(same ? [] : out).dims8(same ? [] : broadcastStrides(a.shape, out)).dims8(same ? [] : broadcastStrides(b.shape, out));
+      ctx.run.dispatch({ shader: source(ctx), uniforms: w.bytes(), buffers: [a, b, y], workgroups: linearGroups(y.size) });
+      return [y];
+    },
+  };
+}
+
+export const elementwiseWebGpuKernels: GpuKernelDef[] = [...UNARY.map(unaryKernel), ...BINARY.map(binaryKernel)];

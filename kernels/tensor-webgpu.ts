@@ -1,0 +1,180 @@
+/**
+ * WebGPU shape and layout ops. Reshape-like ops are views (no dispatch): their output shape comes from running the
+ * reference kernel on a data-less stand-in, so both backends share one reading of the spec. Transpose, Slice,
+ * Concat and Expand are one strided copy (shaders/tensor/strided-copy.wgsl) over 32-bit words of any dtype.
+ */
+import { NeuropodError } from '../src/api/errors.js';
+import { gpuInput, hostInput, type GpuInput, type GpuKernelContext, type GpuKernelDef, type InputInfo } from '../src/backends/webgpu/gpu-kernel.js';
+import { GPU_DTYPES, type GpuTensor } from '../src/backends/webgpu/gpu-tensor.js';
+import { linearGroups, shaderSource, UniformWriter } from '../src/backends/webgpu/shader-source.js';
+import { Tensor } from '../src/tensor/tensor.js';
+import { broadcastShape, broadcastStrides } from './elementwise-webgpu.js';
+import { toIndices } from './elements.js';
+import { normalizeAxis, stridesOf } from './indexing.js';
+import { referenceKernels } from './index.js';
+import type { KernelContext } from './registry.js';
+import { sliceRange } from './slice.js';
+
+const COPY = () => shaderSource('tensor/strided-copy');
+
+/** Float data may be uploaded for the op; other dtypes are taken only where they already live on the GPU. */
+const movable = (t: InputInfo | undefined) => !!t && GPU_DTYPES.has(t.dtype) && (t.dtype === 'float32' || t.onGpu);
+
+/** Copies the box `shape` from `src` (offset + strides) to `dst` (offset + strides). */
+export function stridedCopy(ctx: GpuKernelContext, src: GpuTensor, dst: GpuTensor, shape: readonly number[], from: { offset: number; strides: readonly number[] }, to: { offset: number; strides: readonly number[] }): void {
+  const count = shape.reduce((n, d) => n * d, 1);
+  const u = new UniformWriter().u32(count, shape.length).i32(from.offset, to.offset).dims8(shape).dims8(from.strides, 'i').dims8(to.strides, 'i');
+  ctx.run.dispatch({ shader: COPY(), uniforms: u.bytes(), buffers: [src, dst], workgroups: linearGroups(count) });
+}
+
+/** The reference kernel's context for a shape-only call (these ops have no subgraphs). */
+function referenceContext(ctx: GpuKernelContext): KernelContext {
+  return { node: ctx.node, attrs: ctx.attrs, opset: ctx.opset, runSubgraph: () => [] };
+}
+
+function viewKernel(op: string, since?: number): GpuKernelDef {
+  const hostInputs = op === 'Identity' || op === 'Flatten' ? [] : [1];
+  return {
+    op,
+    since,
+    hostInputs,
+    accepts: (inputs) => !!inputs[0]?.onGpu,
+    shaders: () => [],
+    encode(inputs, ctx) {
+      const x = gpuInput(inputs, 0, op);
+      const reference = referenceKernels.find(ctx.node.domain, op, ctx.opset)!;
+      const standIn = new Tensor(x.dtype, x.shape, new Float32Array(0));
+      const args = inputs.map((v, i) => (i === 0 ? standIn : v instanceof Tensor ? v : undefined));
+      const shape = (reference.run(args, referenceContext(ctx))[0] as Tensor).shape;
+      return [x.view(shape)];
+    },
+  };
+}
+
+/** Shape and Size read the GPU tensor's shape, never its data. */
+const shapeKernels: GpuKernelDef[] = ['Shape', 'Size'].map((op) => ({
+  op,
+  accepts: (inputs) => !!inputs[0]?.onGpu,
+  shaders: () => [],
+  encode(inputs, ctx) {
+    const x = gpuInput(inputs, 0, op);
+    const reference = referenceKernels.find(ctx.node.domain, op, ctx.opset)!;
+    return reference.run([new Tensor(x.dtype, x.shape, new Float32Array(0))], referenceContext(ctx)) as Tensor[];
+  },
+}));
+
+const transpose: GpuKernelDef = {
+  op: 'Transpose',
+  accepts: (inputs) => movable(inputs[0]) && inputs[0]!.shape.length <= 8,
+  shaders: () => [COPY()],
+  encode(inputs, ctx) {
+    const x = gpuInput(inputs, 0, 'Transpose');
+    const perm = ctx.attrs.ints('perm') ?? x.shape.map((_, i) => x.rank - 1 - i);
+    const strides = stridesOf(x.shape);
+    const shape = perm.map((p) => x.shape[p]!);
+    const y = ctx.run.output(x.dtype, shape);
+    stridedCopy(ctx, x, y, shape, { offset: 0, strides: perm.map((p) => strides[p]!) }, { offset: 0, strides: stridesOf(shape) });
+    return [y];
+  },
+};
+
+const concat: GpuKernelDef = {
+  op: 'Concat',
+  accepts: (inputs) => inputs.length > 0 && inputs.every((t) => movable(t) && t!.dtype === inputs[0]!.dtype && t!.shape.length <= 8),
+  shaders: () => [COPY()],
+  encode(inputs, ctx) {
+    const parts = inputs.map((_, i) => gpuInput(inputs, i, 'Concat'));
+    const axis = normalizeAxis(ctx.attrs.require('axis', 'int'), parts[0]!.rank);
+    const shape = [...parts[0]!.shape];
+    shape[axis] = parts.reduce((n, p) => n + p.shape[axis]!, 0);
+    const y = ctx.run.output(parts[0]!.dtype, shape);
+    const outStrides = stridesOf(shape);
+    let at = 0;
+    for (const p of parts) {
+      if (p.rank !== shape.length || p.shape.some((d, i) => i !== axis && d !== shape[i])) {
+        throw new NeuropodError('INFERENCE_FAILED', `Concat: input [${p.shape}] does not fit [${shape}] along axis ${axis}`);
+      }
+      stridedCopy(ctx, p, y, p.shape, { offset: 0, strides: stridesOf(p.shape) }, { offset: at * outStrides[axis]!, strides: outStrides });
+      at += p.shape[axis]!;
+    }
+    return [y];
+  },
+};
+
+function sliceLists(inputs: readonly GpuInput[], ctx: GpuKernelContext, rank: number): { starts: number[]; ends: number[]; axes: number[]; steps: number[] } {
+  const fromInputs = ctx.opset >= 10;
+  const list = (i: number, name: string) => (fromInputs ? (hostInput(inputs, i) ? toIndices(hostInput(inputs, i)!) : undefined) : ctx.attrs.ints(name));
+  const starts = list(1, 'starts') ?? [];
+  const ends = list(2, 'ends') ?? [];
+  const axes = (list(3, 'axes') ?? starts.map((_, i) => i)).map((a) => normalizeAxis(a, rank));
+  const steps = (fromInputs ? list(4, 'steps') : undefined) ?? starts.map(() => 1);
+  return { starts, ends, axes, steps };
+}
+
+const slice: GpuKernelDef = {
+  op: 'Slice',
+  hostInputs: [1, 2, 3, 4],
+  accepts: (inputs) => movable(inputs[0]) && inputs[0]!.shape.length <= 8,
+  shaders: () => [COPY()],
+  encode(inputs, ctx) {
+    const x = gpuInput(inputs, 0, 'Slice');
+    const { starts, ends, axes, steps } = sliceLists(inputs, ctx, x.rank);
+    const strides = stridesOf(x.shape);
+    const shape = [...x.shape], srcStrides = [...strides];
+    let offset = 0;
+    axes.forEach((a, i) => {
+      const r = sliceRange(x.shape[a]!, starts[i]!, ends[i]!, steps[i]!);
+      shape[a] = r.length;
+      srcStrides[a] = strides[a]! * r.step;
+      offset += r.start * strides[a]!;
+    });
+    const y = ctx.run.output(x.dtype, shape);
+    stridedCopy(ctx, x, y, shape, { offset, strides: srcStrides }, { offset: 0, strides: stridesOf(shape) });
+    return [y];
+  },
+};
+
+const expand: GpuKernelDef = {
+  op: 'Expand',
+  hostInputs: [1],
+  accepts: (inputs) => movable(inputs[0]),
+  shaders: () => [COPY()],
+  encode(inputs, ctx) {
+    const x = gpuInput(inputs, 0, 'Expand');
+    const target = toIndices(hostInput(inputs, 1)!);
+    const shape = broadcastShape(x.shape, target);
+    if (!shape || shape.length > 8) throw new NeuropodError('INFERENCE_FAILED', `Expand: [${x.shape}] does not broadcast to [${target}]`);
+    const y = ctx.run.output(x.dtype, shape);
+    stridedCopy(ctx, x, y, shape, { offset: 0, strides: broadcastStrides(x.shape, shape) }, { offset: 0, strides: stridesOf(shape) });
+    return [y];
+  },
+};
+
+const gather: GpuKernelDef = {
+  op: 'Gather',
+  hostInputs: [1],
+  accepts: (inputs) => movable(inputs[0]) && !!inputs[1] && (inputs[1].dtype === 'int64' || inputs[1].dtype === 'int32'),
+  shaders: () => [shaderSource('tensor/gather')],
+  encode(inputs, ctx) {
+    const x = gpuInput(inputs, 0, 'Gather'), indices = hostInput(inputs, 1)!;
+    const axis = normalizeAxis(ctx.attrs.int('axis', 0), x.rank);
+    const dim = x.shape[axis]!;
+    const flat = Int32Array.from(toIndices(indices), (i) => {
+      if (i < -dim || i >= dim) throw new NeuropodError('INFERENCE_FAILED', `Gather: index ${i} is out of range for axis ${axis} of size ${dim}`);
+      return i < 0 ? i + dim : i;
+    });
+    const shape = [...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)];
+    const y = ctx.run.output(x.dtype, shape);
+    const idx = ctx.run.upload(new Tensor('int32', [flat.length], flat));
+    const inner = x.shape.slice(axis + 1).reduce((n, d) => n * d, 1);
+    const u = new UniformWriter().u32(y.size, flat.length, dim, inner);
+    ctx.run.dispatch({ shader: shaderSource('tensor/gather'), uniforms: u.bytes(), buffers: [x, idx, y], workgroups: linearGroups(y.size) });
+    idx.storage.release();
+    return [y];
+  },
+};
+
+export const tensorWebGpuKernels: GpuKernelDef[] = [
+  viewKernel('Reshape'), viewKernel('Flatten'), viewKernel('Squeeze'), viewKernel('Unsqueeze'), viewKernel('Identity'),
+  ...shapeKernels, transpose, concat, slice, expand, gather,
+];

@@ -1,0 +1,239 @@
+import { isNeuropodError, NeuropodError } from '../../api/errors.js';
+import type { Graph, Model } from '../../graph/ir.js';
+import type { Value } from '../../graph/value.js';
+import { GraphExecutor, subgraphsOf, usedNames, type OpTiming } from '../../runtime/executor.js';
+import { Tensor } from '../../tensor/tensor.js';
+import type { KernelContext, KernelTable } from '../../../kernels/registry.js';
+import type { GpuContext } from './gpu-context.js';
+import type { GpuInput, GpuKernelTable, InputInfo } from './gpu-kernel.js';
+import { planSteps, type GpuStep } from './gpu-plan.js';
+import { GpuRun, uploadable } from './gpu-run.js';
+import { GpuTensor } from './gpu-tensor.js';
+
+type Slot = Value | GpuTensor;
+
+/**
+ * Runs a graph with GPU tensors kept on the GPU from op to op. A node runs on its WebGPU kernel when it has one
+ * that takes these inputs; otherwise on the reference kernel, with its GPU inputs downloaded first (the profile
+ * says which ran where). Control flow runs wholly on the reference, its subgraphs included.
+ */
+export class GpuGraphExecutor {
+  private readonly plans = new Map<string, GpuStep[]>();
+  private readonly subgraphs = new WeakMap<Graph, GraphExecutor>();
+  private readonly constantNames: Set<string>;
+
+  constructor(
+    readonly model: Model,
+    private readonly gpuKernels: GpuKernelTable,
+    private readonly reference: KernelTable,
+  ) {
+    const graph = model.graph;
+    this.constantNames = new Set(graph.initializers.keys());
+    for (const node of graph.nodes) if (node.opType === 'Constant' && node.domain === '') this.constantNames.add(node.outputs[0]!);
+  }
+
+  plan(wanted: readonly string[]): GpuStep[] {
+    const key = wanted.join('\u0000');
+    let steps = this.plans.get(key);
+    if (!steps) this.plans.set(key, (steps = planSteps(this.model, this.model.graph, wanted, this.gpuKernels, this.reference)));
+    return steps;
+  }
+
+  /** Every shader the plan for `wanted` may dispatch (compiled at prepare), and its constants uploaded. */
+  warm(ctx: GpuContext, wanted: readonly string[]): Promise<void> {
+    const sources: string[] = [];
+    const graph = this.model.graph;
+    for (const step of this.plan(wanted)) {
+      if (!step.gpu || step.skip) continue;
+      sources.push(...step.gpu.shaders(step));
+      const host = new Set(step.gpu.hostInputs ?? []);
+      step.node.inputs.forEach((name, i) => {
+        const t = graph.initializers.get(name);
+        if (t && !host.has(i) && uploadable(t.dtype) && t.dtype === 'float32') ctx.constant(t);
+      });
+    }
+    return ctx.pipelines.prepare(sources);
+  }
+
+  async run(ctx: GpuContext, feeds: ReadonlyMap<string, Value>, wanted: readonly string[], profile?: OpTiming[]): Promise<Map<string, Value>> {
+    const state = new RunState(ctx, this.model.graph, this.constantNames, feeds);
+    try {
+      for (const step of this.plan(wanted)) {
+        if (!step.skip) await this.runStep(step, state, profile);
+        for (const name of step.release) state.drop(name);
+      }
+      return await state.collect(wanted);
+    } catch (e) {
+      if (ctx.gpu.isLost()) throw await ctx.gpu.lost.catch((lost: unknown) => lost);
+      throw e;
+    } finally {
+      state.end();
+    }
+  }
+
+  private async runStep(step: GpuStep, state: RunState, profile?: OpTiming[]): Promise<void> {
+    const { node } = step;
+    const inputs = node.inputs.map((n) => (n === '' ? undefined : state.lookup(n)));
+    const started = profile ? performance.now() : 0;
+    const onGpu = step.gpu !== undefined && this.accepts(step, inputs);
+    let outs: (Slot | undefined)[];
+    try {
+      outs = onGpu ? await this.encodeStep(step, inputs, state) : await this.referenceStep(step, inputs, state);
+    } catch (e) {
+      throw nodeFailure(node.opType, node.name, e);
+    }
+    const backend = onGpu ? 'webgpu' : 'cpu';
+    if (profile) profile.push({ node: node.name, op: node.opType, backend, ms: performance.now() - started });
+    if (profile && step.fused) profile.push({ node: step.fused.node.name, op: step.fused.node.opType, backend, ms: 0 });
+    const names = step.fused ? step.fused.node.outputs : node.outputs;
+    names.forEach((name, i) => state.set(name, outs[i]));
+    // Outputs a kernel made but the graph leaves unnamed are freed at once.
+    outs.forEach((v, i) => {
+      if ((names[i] ?? '') === '' && v instanceof GpuTensor) v.storage.release();
+    });
+  }
+
+  private accepts(step: GpuStep, inputs: readonly (Slot | undefined)[]): boolean {
+    const host = new Set(step.gpu!.hostInputs ?? []);
+    const infos: (InputInfo | undefined)[] = [];
+    for (let i = 0; i < inputs.length; i++) {
+      const v = inputs[i];
+      if (v === undefined) infos.push(undefined);
+      else if (v instanceof GpuTensor) infos.push({ dtype: v.dtype, shape: v.shape, onGpu: true });
+      else if (v instanceof Tensor && (host.has(i) || uploadable(v.dtype))) infos.push({ dtype: v.dtype, shape: v.shape, onGpu: false });
+      else return false;
+    }
+    return step.gpu!.accepts(infos, step);
+  }
+
+  private async encodeStep(step: GpuStep, inputs: readonly (Slot | undefined)[], state: RunState): Promise<(Slot | undefined)[]> {
+    const host = new Set(step.gpu!.hostInputs ?? []);
+    const args: GpuInput[] = [];
+    for (let i = 0; i < inputs.length; i++) {
+      const v = inputs[i];
+      args.push(v === undefined ? undefined : host.has(i) ? ((await state.toHost(v)) as Tensor) : state.toGpu(v as Tensor | GpuTensor, step.node.inputs[i]!));
+    }
+    return step.gpu!.encode(args, { ...step, run: state.run });
+  }
+
+  private async referenceStep(step: GpuStep, inputs: readonly (Slot | undefined)[], state: RunState): Promise<(Value | undefined)[]> {
+    const { node } = step;
+    const args: (Value | undefined)[] = [];
+    for (const v of inputs) args.push(v === undefined ? undefined : await state.toHost(v));
+    const outer = await this.outerValues(node, state);
+    const ctx: KernelContext = {
+      node, attrs: step.attrs, opset: step.opset,
+      runSubgraph: (graph, subInputs) => this.runSubgraph(graph, subInputs, outer),
+    };
+    const outs = step.reference.run(args, ctx);
+    if (!step.fused) return outs;
+    const f = step.fused;
+    return f.reference.run([outs[0], ...f.constants.slice(1)], { node: f.node, attrs: f.attrs, opset: f.opset, runSubgraph: ctx.runSubgraph });
+  }
+
+  /** Host copies of the outer values a node's subgraphs read (they run on the reference, synchronously). */
+  private async outerValues(node: GpuStep['node'], state: RunState): Promise<Map<string, Value>> {
+    const outer = new Map<string, Value>();
+    if (subgraphsOf(node).length === 0) return outer;
+    const own = new Set(node.inputs);
+    for (const name of usedNames(node)) {
+      if (own.has(name) || outer.has(name)) continue;
+      const v = state.lookup(name);
+      if (v !== undefined) outer.set(name, await state.toHost(v));
+    }
+    return outer;
+  }
+
+  private runSubgraph(graph: Graph, inputs: (Value | undefined)[], outer: ReadonlyMap<string, Value>): Value[] {
+    let executor = this.subgraphs.get(graph);
+    if (!executor) this.subgraphs.set(graph, (executor = new GraphExecutor({ graph, opsets: this.model.opsets }, this.reference)));
+    const feeds = new Map<string, Value>(outer);
+    graph.inputs.forEach((info, i) => {
+      const v = inputs[i];
+      if (v !== undefined) feeds.set(info.name, v);
+    });
+    const produced = executor.run(feeds);
+    return graph.outputs.map((o) => produced.get(o.name)!);
+  }
+}
+
+/** One run's values: host and GPU slots, uploads and downloads made once, everything freed at the end. */
+class RunState {
+  readonly run: GpuRun;
+  private readonly env = new Map<string, Slot>();
+  private readonly uploads = new Map<Tensor, GpuTensor>();
+  private readonly downloads = new Map<GpuTensor, Tensor>();
+
+  constructor(
+    private readonly ctx: GpuContext,
+    private readonly graph: Graph,
+    private readonly constants: ReadonlySet<string>,
+    feeds: ReadonlyMap<string, Value>,
+  ) {
+    this.run = new GpuRun(ctx);
+    for (const [k, v] of feeds) this.env.set(k, v);
+  }
+
+  lookup(name: string): Slot | undefined {
+    return this.env.get(name) ?? this.graph.initializers.get(name);
+  }
+
+  set(name: string, v: Slot | undefined): void {
+    if (name === '' || v === undefined) return;
+    this.drop(name);
+    this.env.set(name, v);
+  }
+
+  drop(name: string): void {
+    const v = this.env.get(name);
+    this.env.delete(name);
+    if (v instanceof GpuTensor) v.storage.release();
+  }
+
+  toGpu(v: Tensor | GpuTensor, name: string): GpuTensor {
+    if (v instanceof GpuTensor) return v;
+    if (this.constants.has(name)) return this.ctx.constant(v);
+    let g = this.uploads.get(v);
+    if (!g) this.uploads.set(v, (g = this.run.upload(v)));
+    return g;
+  }
+
+  async toHost(v: Slot): Promise<Value> {
+    if (!(v instanceof GpuTensor)) return v;
+    let t = this.downloads.get(v);
+    if (!t) {
+      [t] = await this.run.download([v]);
+      this.downloads.set(v, t!);
+    }
+    return t!;
+  }
+
+  /** The wanted values on the host, GPU ones read back in one submission. */
+  async collect(wanted: readonly string[]): Promise<Map<string, Value>> {
+    const slots = wanted.map((name) => {
+      const v = this.lookup(name);
+      if (v === undefined) throw new NeuropodError('INFERENCE_FAILED', `the graph produced no value for output '${name}'`);
+      return v;
+    });
+    const onGpu = slots.filter((v): v is GpuTensor => v instanceof GpuTensor && !this.downloads.has(v));
+    const read = await this.run.download([...new Set(onGpu)]);
+    [...new Set(onGpu)].forEach((g, i) => this.downloads.set(g, read[i]!));
+    return new Map(wanted.map((name, i) => [name, slots[i] instanceof GpuTensor ? this.downloads.get(slots[i] as GpuTensor)! : (slots[i] as Value)]));
+  }
+
+  end(): void {
+    for (const name of [...this.env.keys()]) this.drop(name);
+    for (const g of this.uploads.values()) g.storage.release();
+    this.run.end();
+  }
+}
+
+function nodeFailure(op: string, name: string, e: unknown): NeuropodError {
+  const where = `${op} node '${name || '(unnamed)'}'`;
+  if (isNeuropodError(e)) {
+    if (e.code === 'DEVICE_LOST' || e.message.includes(where)) return e;
+    return new NeuropodError(e.code === 'OP_UNSUPPORTED' ? e.code : 'INFERENCE_FAILED', `${where}: ${e.message}`, { cause: e });
+  }
+  return new NeuropodError('INFERENCE_FAILED', `${where} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+}
+
