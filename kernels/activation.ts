@@ -3,6 +3,7 @@ import { broadcastElements, isBig } from './element-loops.js';
 import { tensorInput } from './elements.js';
 import { erf, unaryKernel, type UnaryRow } from './elementwise.js';
 import type { KernelDef } from './registry.js';
+import { sameShape, withShapes } from './shape-rules.js';
 
 const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 /** log(1 + e^x) without overflow for large x. */
@@ -80,4 +81,5 @@ const prelu: KernelDef = {
   },
 };
 
-export const activationKernels: KernelDef[] = [...ACTIVATIONS.map(unaryKernel), prelu];
+// Every activation keeps its input's shape; PRelu's slope broadcasts onto X (unidirectional), so Y is X's shape.
+export const activationKernels: KernelDef[] = withShapes([...ACTIVATIONS.map(unaryKernel), prelu], Object.fromEntries([...ACTIVATIONS.map((a) => a.op), 'PRelu'].map((op) => [op, sameShape])));

@@ -3,7 +3,8 @@ import { DTYPES, dtypeFromOnnx, type DType } from '../src/tensor/dtype.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { ElementSink, isBig, readElements, type Scalar } from './element-loops.js';
 import { tensorInput } from './elements.js';
-import type { KernelDef } from './registry.js';
+import type { KernelDef, ShapeFn } from './registry.js';
+import { INTEGER_DTYPES, withShapes } from './shape-rules.js';
 
 /**
  * Strings that name special values (Cast-13 onwards): "+INF"/"INF", "-INF" and "NaN", matched case-insensitively.
@@ -133,13 +134,28 @@ function targetOf(code: number): DType {
   return dtype;
 }
 
-export const castKernels: KernelDef[] = [
+// Cast-1 named the type as a string ('FLOAT'); later opsets use the TensorProto enum.
+function castTarget(attrs: Parameters<ShapeFn>[1]['attrs']): DType {
+  const to = attrs.raw('to');
+  return to?.type === 'string' ? targetOf(STRING_NAMES[to.value.toUpperCase()] ?? -1) : targetOf(attrs.require('to', 'int'));
+}
+
+/** A cast keeps the shape; integer shape vectors keep their elements across integer casts (int64 <-> int32). */
+function castShape(dtype: DType, x: Parameters<ShapeFn>[0][number]): ReturnType<ShapeFn>[number] {
+  const keeps = x?.dtype !== undefined && INTEGER_DTYPES.has(x.dtype) && INTEGER_DTYPES.has(dtype);
+  return { dtype, dims: x?.dims, elements: keeps ? x?.elements : undefined };
+}
+
+const CAST_SHAPES = {
+  Cast: ((inputs, ctx) => [castShape(castTarget(ctx.attrs), inputs[0])]) as ShapeFn,
+  CastLike: ((inputs) => (inputs[1]?.dtype ? [castShape(inputs[1].dtype, inputs[0])] : [{ dims: inputs[0]?.dims }])) as ShapeFn,
+};
+
+export const castKernels: KernelDef[] = withShapes([
   {
     op: 'Cast',
     run(inputs, ctx) {
-      const to = ctx.attrs.raw('to');
-      // Cast-1 named the type as a string ('FLOAT'); later opsets use the TensorProto enum.
-      const dtype = to?.type === 'string' ? targetOf(STRING_NAMES[to.value.toUpperCase()] ?? -1) : targetOf(ctx.attrs.require('to', 'int'));
+      const dtype = castTarget(ctx.attrs);
       return [castTensor(tensorInput(inputs, 0, 'Cast'), dtype, { saturate: ctx.attrs.int('saturate', 1) === 1, opset: ctx.opset })];
     },
   },
@@ -150,7 +166,7 @@ export const castKernels: KernelDef[] = [
       return [castTensor(tensorInput(inputs, 0, 'CastLike'), target.dtype, { saturate: ctx.attrs.int('saturate', 1) === 1, opset: ctx.opset })];
     },
   },
-];
+], CAST_SHAPES);
 
 const STRING_NAMES: Record<string, number> = {
   FLOAT: 1, UINT8: 2, INT8: 3, UINT16: 4, INT16: 5, INT32: 6, INT64: 7, STRING: 8, BOOL: 9, FLOAT16: 10, DOUBLE: 11, UINT32: 12, UINT64: 13,

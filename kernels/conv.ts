@@ -3,7 +3,8 @@ import type { Tensor } from '../src/tensor/tensor.js';
 import { optionalTensor, tensorInput } from './elements.js';
 import { floatBuffer, floatTensor, floatView, type FloatArray } from './float-data.js';
 import { gemm, transpose2d } from './gemm.js';
-import type { KernelContext, KernelDef } from './registry.js';
+import type { KernelContext, KernelDef, ShapeFn } from './registry.js';
+import { slidingDims, unknownDims, withShapes, type ShapeTable } from './shape-rules.js';
 import { col2im, gridSize, im2col, imageSize, readWindowAttrs, slideWindow, tapCount, validRange, window3, type Window3 } from './window.js';
 
 /** Fills each channel plane of `y` ([N, M, P]) with its bias (0 without one). */
@@ -80,7 +81,7 @@ function depthwise(x: FloatArray, w: FloatArray, y: FloatArray, n: number, c: nu
  * stride·(in-1) + output_padding + span - out, split with the odd one at the end for SAME_UPPER, at the start
  * otherwise; SAME_* without output_shape makes out = in·stride; else out = stride·(in-1) + output_padding + span - pads.
  */
-function transposeGeometry(input: readonly number[], ctx: KernelContext, kernel: number[]): { image: number[]; padsBegin: number[]; padsEnd: number[]; w: ReturnType<typeof readWindowAttrs> } {
+function transposeGeometry(input: readonly number[], ctx: Pick<KernelContext, 'attrs'>, kernel: number[]): { image: number[]; padsBegin: number[]; padsEnd: number[]; w: ReturnType<typeof readWindowAttrs> } {
   const r = input.length, w = readWindowAttrs(ctx.attrs, r, kernel);
   const outPad = ctx.attrs.ints('output_padding') ?? new Array<number>(r).fill(0);
   const given = ctx.attrs.ints('output_shape');
@@ -170,8 +171,41 @@ function deformConv(inputs: Parameters<KernelDef['run']>[0], ctx: KernelContext)
   return floatTensor(X.dtype, [n, m, oH, oW], y);
 }
 
-export const convKernels: KernelDef[] = [
+/** The window attributes with kernel_shape defaulting to W's spatial dims, or undefined while those are unknown. */
+function windowOf(ctx: Parameters<ShapeFn>[1], rank: number, w: Parameters<ShapeFn>[0][number]): ReturnType<typeof readWindowAttrs> | undefined {
+  const kernel = ctx.attrs.ints('kernel_shape') ?? w?.dims?.slice(2);
+  if (!kernel || !kernel.every((k): k is number => typeof k === 'number')) return undefined;
+  return readWindowAttrs(ctx.attrs, rank, kernel);
+}
+
+/** Conv: Y is [N, M, out...] with out from the window (ONNX Conv doc: pads, strides, dilations, auto_pad). */
+const convShape: ShapeFn = (inputs, ctx) => {
+  const [x, w] = inputs;
+  if (!x?.dims) return [{ dtype: x?.dtype }];
+  const r = x.dims.length - 2, window = windowOf(ctx, r, w);
+  return [{ dtype: x.dtype, dims: [x.dims[0]!, w?.dims?.[0] ?? null, ...(window ? slidingDims(x.dims.slice(2), window) : unknownDims(r))] }];
+};
+
+/** ConvTranspose: Y is [N, W[1]·group, out...], out from output_shape or the transposeGeometry formula. */
+const convTransposeShape: ShapeFn = (inputs, ctx) => {
+  const [x, w] = inputs;
+  if (!x?.dims) return [{ dtype: x?.dtype }];
+  const r = x.dims.length - 2, group = ctx.attrs.int('group', 1), m = w?.dims?.[1];
+  const image = x.dims.slice(2), kernel = ctx.attrs.ints('kernel_shape') ?? w?.dims?.slice(2);
+  const known = image.every((d): d is number => typeof d === 'number') && kernel?.every((k): k is number => typeof k === 'number');
+  const spatial = known ? transposeGeometry(image as number[], ctx, kernel as number[]).image : unknownDims(r);
+  return [{ dtype: x.dtype, dims: [x.dims[0]!, typeof m === 'number' ? m * group : null, ...spatial] }];
+};
+
+const CONV_SHAPES: ShapeTable = {
+  Conv: convShape,
+  ConvTranspose: convTransposeShape,
+  // DeformConv: the offsets already have the output's spatial dims.
+  DeformConv: (inputs) => [{ dtype: inputs[0]?.dtype, dims: inputs[0]?.dims && inputs[2]?.dims ? [inputs[0].dims[0]!, inputs[1]?.dims?.[0] ?? null, ...inputs[2].dims.slice(2)] : undefined }],
+};
+
+export const convKernels: KernelDef[] = withShapes([
   { op: 'Conv', run: (inputs, ctx) => [conv(tensorInput(inputs, 0, 'Conv'), tensorInput(inputs, 1, 'Conv'), optionalTensor(inputs, 2), ctx)] },
   { op: 'ConvTranspose', run: (inputs, ctx) => [convTranspose(tensorInput(inputs, 0, 'ConvTranspose'), tensorInput(inputs, 1, 'ConvTranspose'), optionalTensor(inputs, 2), ctx)] },
   { op: 'DeformConv', since: 19, run: (inputs, ctx) => [deformConv(inputs, ctx)] },
-];
+], CONV_SHAPES);

@@ -9,6 +9,7 @@ import {
 } from './element-loops.js';
 import { roundHalfToEven } from './minifloat.js';
 import type { KernelContext, KernelDef } from './registry.js';
+import { ELEMENT_ARITHMETIC, binaryOf, broadcastOf, sameAs, sameShape, withShapes, type ShapeTable } from './shape-rules.js';
 
 type Num = (x: number) => number;
 type Big = (x: bigint) => bigint;
@@ -299,7 +300,20 @@ function dropout(inputs: Parameters<KernelDef['run']>[0], ctx: KernelContext): T
   return [out, new Tensor('bool', [...x.shape], keep)];
 }
 
-export const elementwiseKernels: KernelDef[] = [
+/** Output shapes (ONNX Operators.md): unary ops keep the input's, binary and variadic ones broadcast. */
+const ELEMENTWISE_SHAPES: ShapeTable = {
+  ...Object.fromEntries(UNARY.map((row) => [row.op, sameAs(0, row.out)])),
+  ...Object.fromEntries(ARITHMETIC.map((row) => [row.op, binaryOf(undefined, ELEMENT_ARITHMETIC[row.op as keyof typeof ELEMENT_ARITHMETIC])])),
+  ...Object.fromEntries(VARIADIC.map((row) => [row.op, broadcastOf()])),
+  Pow: binaryOf(),
+  Mod: broadcastOf(),
+  BitShift: broadcastOf(),
+  Where: (inputs, ctx) => [{ ...broadcastOf()(inputs, ctx)[0], dtype: inputs[1]?.dtype ?? inputs[2]?.dtype }],
+  Clip: sameShape,
+  Dropout: (inputs) => [{ dtype: inputs[0]?.dtype, dims: inputs[0]?.dims }, { dtype: 'bool', dims: inputs[0]?.dims }],
+};
+
+export const elementwiseKernels: KernelDef[] = withShapes([
   ...UNARY.map(unaryKernel),
   ...ARITHMETIC.map(binaryKernel),
   ...VARIADIC.map(({ op, fold, finish }): KernelDef => ({ op, run: (inputs) => [variadic(op, inputs as (Tensor | undefined)[], fold, finish)] })),
@@ -315,4 +329,4 @@ export const elementwiseKernels: KernelDef[] = [
   },
   { op: 'Clip', run: (inputs, ctx) => [clip(inputs, ctx)] },
   { op: 'Dropout', run: (inputs, ctx) => dropout(inputs, ctx) },
-];
+], ELEMENTWISE_SHAPES);

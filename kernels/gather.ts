@@ -13,7 +13,8 @@ import { copyRun, forEachIndex, indexMap, takeByMap } from './layout.js';
 import { int64Of, ndOffsets, wrapIndex } from './index-tuples.js';
 import { scatterElements, scatterND, tensorScatter } from './scatter.js';
 import { uniqueKernel } from './unique.js';
-import type { KernelContext, KernelDef } from './registry.js';
+import type { KernelContext, KernelDef, ShapeFn } from './registry.js';
+import { axisOf, intsOperand, knownInts, sameShape, withShapes, type ShapeTable } from './shape-rules.js';
 
 type Inputs = Parameters<KernelDef['run']>[0];
 
@@ -128,7 +129,63 @@ function topK(inputs: Inputs, ctx: KernelContext): Tensor[] {
   return [takeByMap(x, map, outShape), int64Of(outShape, picked)];
 }
 
-export const gatherKernels: KernelDef[] = [
+/** Gather's shape (out = data[:axis] + indices + data[axis+1:]); on a known shape vector it picks the elements too. */
+const gatherShape: ShapeFn = (inputs, ctx) => {
+  const [data, indices] = inputs;
+  if (!data?.dims || !indices?.dims) return [{ dtype: data?.dtype }];
+  const axis = axisOf(ctx.attrs.int('axis', 0), data.dims.length);
+  const dims = [...data.dims.slice(0, axis), ...indices.dims, ...data.dims.slice(axis + 1)];
+  const picks = knownInts(intsOperand(inputs, ctx, 1, 'indices', 1));
+  const from = data.elements;
+  const elements = from && picks && data.dims.length === 1 ? picks.map((i) => from[i < 0 ? i + from.length : i] ?? null) : undefined;
+  return [{ dtype: data.dtype, dims, elements: elements?.includes(null) ? undefined : elements }];
+};
+
+/** GatherND (opset 12 batch_dims): out = indices.shape[:-1] + data.shape[batch_dims + indices.shape[-1]:]. */
+const gatherNDShape: ShapeFn = (inputs, ctx) => {
+  const [data, indices] = inputs;
+  const last = indices?.dims?.[indices.dims.length - 1];
+  if (!data?.dims || !indices?.dims || typeof last !== 'number') return [{ dtype: data?.dtype }];
+  const b = ctx.attrs.int('batch_dims', 0);
+  return [{ dtype: data.dtype, dims: [...indices.dims.slice(0, -1), ...data.dims.slice(b + last)] }];
+};
+
+/** OneHot: depth inserted into the indices' dims at axis, in the values' dtype. */
+const oneHotShape: ShapeFn = (inputs, ctx) => {
+  const [indices, , values] = inputs;
+  const depth = ctx.constant(1);
+  if (!indices?.dims) return [{ dtype: values?.dtype }];
+  const axis = axisOf(ctx.attrs.int('axis', -1), indices.dims.length + 1);
+  const d = depth ? Math.trunc(Number(depth.data[0])) : null;
+  return [{ dtype: values?.dtype, dims: [...indices.dims.slice(0, axis), d, ...indices.dims.slice(axis)] }];
+};
+
+/** TopK: values and int64 indices, the axis cut to k. */
+const topKShape: ShapeFn = (inputs, ctx) => {
+  const x = inputs[0];
+  const k = ctx.opset >= 10 ? knownInts(intsOperand(inputs, ctx, 1, 'k', 10))?.[0] : ctx.attrs.int('k');
+  if (!x?.dims) return [{ dtype: x?.dtype }, { dtype: 'int64' }];
+  const dims = [...x.dims];
+  dims[axisOf(ctx.attrs.int('axis', -1), dims.length)] = k ?? null;
+  return [{ dtype: x.dtype, dims }, { dtype: 'int64', dims }];
+};
+
+const GATHER_SHAPES: ShapeTable = {
+  Gather: gatherShape,
+  GatherElements: (inputs) => [{ dtype: inputs[0]?.dtype, dims: inputs[1]?.dims }],
+  GatherND: gatherNDShape,
+  Scatter: sameShape,
+  ScatterElements: sameShape,
+  ScatterND: sameShape,
+  TensorScatter: sameShape,
+  OneHot: oneHotShape,
+  // NonZero: one column a non-zero element, how many is data.
+  NonZero: (inputs) => [{ dtype: 'int64', dims: [inputs[0]?.dims?.length ?? null, null] }],
+  TopK: topKShape,
+  Unique: (inputs, ctx) => [{ dtype: inputs[0]?.dtype, dims: ctx.attrs.has('axis') ? undefined : [null] }, { dtype: 'int64', dims: [null] }, { dtype: 'int64', dims: [null] }, { dtype: 'int64', dims: [null] }],
+};
+
+export const gatherKernels: KernelDef[] = withShapes([
   { op: 'Gather', run: (inputs, ctx) => [gather(inputs, ctx)] },
   { op: 'GatherElements', run: (inputs, ctx) => [gatherElements(inputs, ctx)] },
   { op: 'GatherND', run: (inputs, ctx) => [gatherND(inputs, ctx)] },
@@ -140,4 +197,4 @@ export const gatherKernels: KernelDef[] = [
   { op: 'NonZero', run: (inputs) => [nonZero(inputs)] },
   { op: 'TopK', run: topK },
   uniqueKernel,
-];
+], GATHER_SHAPES);

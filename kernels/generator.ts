@@ -6,7 +6,8 @@ import { Tensor, sizeOf } from '../src/tensor/tensor.js';
 import { tensorInput, toIndices } from './elements.js';
 import { readValues, valuesTensor } from './element-values.js';
 import { indexMap, takeByMap } from './layout.js';
-import type { KernelContext, KernelDef } from './registry.js';
+import type { KernelContext, KernelDef, ShapeFn } from './registry.js';
+import { infoOfTensor, intsOperand, withShapes, type ShapeTable } from './shape-rules.js';
 
 /** Constant's value_* attributes, each to the tensor it stands for (value_int is an int64 scalar, ...). */
 const CONSTANT_VALUES: Record<string, (a: AttributeValue) => Tensor> = {
@@ -19,7 +20,7 @@ const CONSTANT_VALUES: Record<string, (a: AttributeValue) => Tensor> = {
   value_strings: (a) => new Tensor('string', [(a.value as string[]).length], [...(a.value as string[])]),
 };
 
-function constant(ctx: KernelContext): Tensor {
+function constant(ctx: Pick<KernelContext, 'attrs' | 'node'>): Tensor {
   for (const [name, make] of Object.entries(CONSTANT_VALUES)) {
     const a = ctx.attrs.raw(name);
     if (a) return make(a);
@@ -60,9 +61,33 @@ function eyeLike(inputs: Parameters<KernelDef['run']>[0], ctx: KernelContext): T
   return takeByMap(ones, indexMap(x.shape, (idx) => (idx[1]! - idx[0]! === k ? 1 : 0)), x.shape);
 }
 
-export const generatorKernels: KernelDef[] = [
+/** Range's length: ceil((limit - start) / delta) on known values; Range(0, n, 1) of a symbolic n has n elements. */
+const rangeShape: ShapeFn = (inputs) => {
+  const [start, limit, delta] = inputs.map((x) => x?.elements?.[0]);
+  let n: number | string | null = null;
+  if (typeof start === 'number' && typeof limit === 'number' && typeof delta === 'number' && delta !== 0) n = Math.max(Math.ceil((limit - start) / delta), 0);
+  else if (start === 0 && delta === 1 && limit !== undefined) n = limit;
+  return [{ dtype: inputs[0]?.dtype, dims: [n] }];
+};
+
+const GENERATOR_SHAPES: ShapeTable = {
+  Constant: (_inputs, ctx) => [infoOfTensor(constant(ctx))],
+  ConstantOfShape: (inputs, ctx) => {
+    const shape = intsOperand(inputs, ctx, 0, 'input', 1);
+    const rank = inputs[0]?.dims?.[0];
+    const dims = shape ?? (typeof rank === 'number' ? new Array<null>(rank).fill(null) : undefined);
+    return [{ dtype: ctx.attrs.tensor('value')?.dtype ?? 'float32', dims }];
+  },
+  Range: rangeShape,
+  EyeLike: (inputs, ctx) => {
+    const code = ctx.attrs.int('dtype');
+    return [{ dtype: code === undefined ? inputs[0]?.dtype : dtypeFromOnnx(code), dims: inputs[0]?.dims }];
+  },
+};
+
+export const generatorKernels: KernelDef[] = withShapes([
   { op: 'Constant', run: (_inputs, ctx) => [constant(ctx)] },
   { op: 'ConstantOfShape', run: (inputs, ctx) => [constantOfShape(inputs, ctx)] },
   { op: 'Range', run: (inputs) => [range(inputs)] },
   { op: 'EyeLike', run: (inputs, ctx) => [eyeLike(inputs, ctx)] },
-];
+], GENERATOR_SHAPES);

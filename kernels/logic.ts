@@ -2,6 +2,7 @@ import { broadcastElements, isBig, mapElements, type Scalar } from './element-lo
 import { tensorInput } from './elements.js';
 import { legacyOperands } from './elementwise.js';
 import type { KernelDef } from './registry.js';
+import { binaryOf, broadcastOf, sameAs, withShapes, type ShapeTable } from './shape-rules.js';
 
 /**
  * Comparisons work on decoded elements of any dtype (numbers, int64 as bigint, strings for Equal-19), so one
@@ -29,7 +30,15 @@ const BITWISE: { op: string; num: (a: number, b: number) => number; big: (a: big
   { op: 'BitwiseXor', num: (a, b) => a ^ b, big: (a, b) => a ^ b },
 ];
 
-export const logicKernels: KernelDef[] = [
+/** Comparisons and logic broadcast to bool (Equal, And, ...); bitwise ops broadcast in their input's dtype. */
+const LOGIC_SHAPES: ShapeTable = {
+  ...Object.fromEntries([...COMPARISONS, ...LOGICAL].map(({ op }) => [op, binaryOf('bool')])),
+  ...Object.fromEntries(BITWISE.map(({ op }) => [op, broadcastOf()])),
+  Not: sameAs(0, 'bool'),
+  BitwiseNot: sameAs(0),
+};
+
+export const logicKernels: KernelDef[] = withShapes([
   ...COMPARISONS.map(({ op, test }): KernelDef => ({
     op,
     run: (inputs, ctx) => {
@@ -61,4 +70,4 @@ export const logicKernels: KernelDef[] = [
       return [mapElements(x, x.dtype, (v) => (isBig(x.dtype) ? ~(v as bigint) : ~(v as number)))];
     },
   },
-];
+], LOGIC_SHAPES);

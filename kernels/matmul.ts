@@ -5,7 +5,8 @@ import { optionalTensor, tensorInput } from './elements.js';
 import { floatBuffer, floatTensor, floatView, type FloatArray } from './float-data.js';
 import { gemm, gemmInt32, gemmInt64, transpose2d } from './gemm.js';
 import { broadcastIndexMap, broadcastShapes, stridesOf } from './indexing.js';
-import type { KernelDef } from './registry.js';
+import type { ShapeFn, KernelDef } from './registry.js';
+import { matmulOf, withShapes, type ShapeTable } from './shape-rules.js';
 
 /** Integer products wrap like the hardware does; uint32/uint64 share the signed loops (same bits modulo 2^n). */
 type Kind = 'float' | 'int32' | 'int64';
@@ -210,9 +211,23 @@ function luDeterminant(a: Float64Array, n: number): number {
   return d;
 }
 
-export const matmulKernels: KernelDef[] = [
+/** Gemm: Y is [M, N] from A' = transA ? Aᵀ : A and B' likewise (ONNX Gemm doc); C only broadcasts onto it. */
+const gemmShape: ShapeFn = (inputs, ctx) => {
+  const [a, b] = inputs;
+  if (a?.dims?.length !== 2 || b?.dims?.length !== 2) return [{ dtype: a?.dtype, dims: [null, null] }];
+  const m = ctx.attrs.int('transA', 0) !== 0 ? a.dims[1]! : a.dims[0]!, n = ctx.attrs.int('transB', 0) !== 0 ? b.dims[0]! : b.dims[1]!;
+  return [{ dtype: a.dtype, dims: [m, n] }];
+};
+
+const MATMUL_SHAPES: ShapeTable = {
+  MatMul: matmulOf(),
+  Gemm: gemmShape,
+  Det: (inputs) => [{ dtype: inputs[0]?.dtype, dims: inputs[0]?.dims?.slice(0, -2) }],
+};
+
+export const matmulKernels: KernelDef[] = withShapes([
   { op: 'MatMul', run: (inputs) => [matmul(tensorInput(inputs, 0, 'MatMul'), tensorInput(inputs, 1, 'MatMul'))] },
   { op: 'Gemm', run: (inputs, ctx) => [runGemm(inputs, ctx)] },
   { op: 'Einsum', since: 12, run: (inputs, ctx) => [einsum(ctx.attrs.require('equation', 'string'), inputs.map((_, i) => tensorInput(inputs, i, 'Einsum')))] },
   { op: 'Det', since: 11, run: (inputs) => [det(tensorInput(inputs, 0, 'Det'))] },
-];
+], MATMUL_SHAPES);

@@ -4,7 +4,8 @@ import { Tensor, sizeOf } from '../src/tensor/tensor.js';
 import { optionalTensor, tensorInput } from './elements.js';
 import { floatBuffer, floatTensor, floatView, type FloatArray } from './float-data.js';
 import { broadcastIndexMap, normalizeAxis } from './indexing.js';
-import type { KernelContext, KernelDef } from './registry.js';
+import type { ShapeFn, KernelContext, KernelDef } from './registry.js';
+import { axisOf, sameShape, withShapes, type ShapeTable } from './shape-rules.js';
 
 type Inputs = Parameters<KernelDef['run']>[0];
 
@@ -235,7 +236,32 @@ function batchNormNhwc(inputs: Inputs, ctx: KernelContext): Tensor[] {
   return [moveChannels(Y!, false), ...rest];
 }
 
-export const normalizationKernels: KernelDef[] = [
+/** BatchNormalization: Y is X's shape; in training mode the running mean and variance keep their inputs' shapes. */
+const batchNormShape: ShapeFn = (inputs) => [{ dtype: inputs[0]?.dtype, dims: inputs[0]?.dims }, inputs[3], inputs[4]];
+
+/** LayerNormalization (opset 17 doc): Y as X; Mean and InvStdDev keep X's dims before axis and are 1 from it, in the stash type. */
+const layerNormShape: ShapeFn = (inputs, ctx) => {
+  const x = inputs[0];
+  const stash = x?.dtype ? statsDType(x.dtype, ctx.attrs.int('stash_type', 1)) : undefined;
+  if (!x?.dims) return [{ dtype: x?.dtype }, { dtype: stash }, { dtype: stash }];
+  const axis = axisOf(ctx.attrs.int('axis', -1), x.dims.length);
+  const stats = x.dims.map((d, i) => (i < axis ? d : 1));
+  return [{ dtype: x.dtype, dims: x.dims }, { dtype: stash, dims: stats }, { dtype: stash, dims: stats }];
+};
+
+const NORMALIZATION_SHAPES: ShapeTable = {
+  'com.ms.internal.nhwc::BatchNormalization': batchNormShape,
+  BatchNormalization: batchNormShape,
+  InstanceNormalization: sameShape,
+  GroupNormalization: sameShape,
+  LayerNormalization: layerNormShape,
+  RMSNormalization: sameShape,
+  LRN: sameShape,
+  MeanVarianceNormalization: sameShape,
+  LpNormalization: sameShape,
+};
+
+export const normalizationKernels: KernelDef[] = withShapes([
   { op: 'BatchNormalization', domain: 'com.ms.internal.nhwc', run: (inputs, ctx) => batchNormNhwc(inputs, ctx) },
   { op: 'BatchNormalization', run: (inputs, ctx) => batchNorm(inputs, ctx) },
   { op: 'InstanceNormalization', run: (inputs, ctx) => [instanceNorm(inputs, ctx)] },
@@ -245,4 +271,4 @@ export const normalizationKernels: KernelDef[] = [
   { op: 'LRN', run: (inputs, ctx) => [lrn(tensorInput(inputs, 0, 'LRN'), ctx)] },
   { op: 'MeanVarianceNormalization', since: 9, run: (inputs, ctx) => [mvn(tensorInput(inputs, 0, 'MeanVarianceNormalization'), ctx)] },
   { op: 'LpNormalization', run: (inputs, ctx) => [lpNorm(tensorInput(inputs, 0, 'LpNormalization'), ctx)] },
-];
+], NORMALIZATION_SHAPES);

@@ -2,7 +2,8 @@ import { NeuropodError } from '../src/api/errors.js';
 import { Tensor, sizeOf } from '../src/tensor/tensor.js';
 import { optionalTensor, tensorInput, toIndices } from './elements.js';
 import { floatBuffer, floatTensor, floatView, type FloatArray } from './float-data.js';
-import type { KernelContext, KernelDef } from './registry.js';
+import type { ShapeFn, KernelContext, KernelDef } from './registry.js';
+import { intsOperand, slidingDims, unknownDims, withShapes, type ShapeTable } from './shape-rules.js';
 import { stridesOf } from './indexing.js';
 import { gridSize, imageSize, readWindowAttrs, slideWindow, window3, type Window3 } from './window.js';
 
@@ -131,7 +132,37 @@ function maxUnpool(inputs: Parameters<KernelDef['run']>[0], ctx: KernelContext):
 
 const maxOptions: PoolOptions = { mode: 'max', countIncludePad: false, p: 1, columnMajor: false };
 
-export const poolKernels: KernelDef[] = [
+/** MaxPool / AveragePool / LpPool: [N, C, out...] by the window rule (ceil_mode, auto_pad); MaxPool's indices are int64 alike. */
+const poolShape: ShapeFn = (inputs, ctx) => {
+  const x = inputs[0];
+  if (!x?.dims) return [{ dtype: x?.dtype }, { dtype: 'int64' }];
+  const dims = [x.dims[0]!, x.dims[1]!, ...slidingDims(x.dims.slice(2), readWindowAttrs(ctx.attrs, x.dims.length - 2))];
+  return [{ dtype: x.dtype, dims }, { dtype: 'int64', dims }];
+};
+
+const globalPoolShape: ShapeFn = (inputs) => {
+  const x = inputs[0];
+  return [{ dtype: x?.dtype, dims: x?.dims ? [x.dims[0]!, x.dims[1]!, ...x.dims.slice(2).map(() => 1)] : undefined }];
+};
+
+/** MaxUnpool: output_shape when given, else (in - 1)·stride + kernel - pads per spatial dim. */
+const maxUnpoolShape: ShapeFn = (inputs, ctx) => {
+  const x = inputs[0];
+  if (!x?.dims) return [{ dtype: x?.dtype }];
+  const given = intsOperand(inputs, ctx, 2, 'output_shape', 1);
+  if (given !== undefined) return [{ dtype: x.dtype, dims: given ?? unknownDims(x.dims.length) }];
+  const r = x.dims.length - 2, w = readWindowAttrs(ctx.attrs, r);
+  const spatial = x.dims.slice(2).map((d, i) => (typeof d === 'number' ? (d - 1) * w.strides[i]! + w.kernel[i]! - w.pads[i]! - w.pads[i + r]! : null));
+  return [{ dtype: x.dtype, dims: [x.dims[0]!, x.dims[1]!, ...spatial] }];
+};
+
+const POOL_SHAPES: ShapeTable = {
+  MaxPool: poolShape, AveragePool: poolShape, LpPool: poolShape,
+  GlobalAveragePool: globalPoolShape, GlobalMaxPool: globalPoolShape, GlobalLpPool: globalPoolShape,
+  MaxUnpool: maxUnpoolShape,
+};
+
+export const poolKernels: KernelDef[] = withShapes([
   {
     op: 'MaxPool',
     run: (inputs, ctx) => runPool(tensorInput(inputs, 0, 'MaxPool'), ctx, { ...maxOptions, columnMajor: ctx.attrs.int('storage_order', 0) === 1 }, ctx.node.outputs.length > 1 && ctx.node.outputs[1] !== ''),
@@ -145,4 +176,4 @@ export const poolKernels: KernelDef[] = [
   { op: 'GlobalMaxPool', run: (inputs) => [globalPool(tensorInput(inputs, 0, 'GlobalMaxPool'), 'max', 1)] },
   { op: 'GlobalLpPool', run: (inputs, ctx) => [globalPool(tensorInput(inputs, 0, 'GlobalLpPool'), 'lp', ctx.attrs.float('p', 2))] },
   { op: 'MaxUnpool', since: 9, run: (inputs, ctx) => [maxUnpool(inputs, ctx)] },
-];
+], POOL_SHAPES);

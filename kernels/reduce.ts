@@ -4,7 +4,8 @@ import { sizeOf, Tensor, type Shape } from '../src/tensor/tensor.js';
 import { ElementSink, isBig, readBigInts, readElements, readNumbers, type Scalar } from './element-loops.js';
 import { optionalTensor, tensorInput, toIndices } from './elements.js';
 import { broadcastIndexMap, normalizeAxis } from './indexing.js';
-import type { KernelContext, KernelDef } from './registry.js';
+import type { ShapeFn, KernelContext, KernelDef } from './registry.js';
+import { axisOf, intsOperand, knownInts, sameShape, unknownDims, withShapes, type ShapeTable } from './shape-rules.js';
 
 type Inputs = Parameters<KernelDef['run']>[0];
 
@@ -235,7 +236,40 @@ const cumSum: KernelDef = {
   },
 };
 
-export const reduceKernels: KernelDef[] = [
+/** Reductions (ONNX ReduceSum-13 doc): the axes go to 1 (keepdims) or away; no axes is all of them unless noop_with_empty_axes. */
+function reductionShape(axesInput: number): ShapeFn {
+  return (inputs, ctx) => {
+    const x = inputs[0], keep = ctx.attrs.int('keepdims', 1) === 1;
+    if (!x?.dims) return [{ dtype: x?.dtype }];
+    const given = ctx.opset >= axesInput ? intsOperand(inputs, ctx, 1, 'axes', axesInput) : ctx.attrs.ints('axes');
+    if (given === null) return [{ dtype: x.dtype, dims: keep ? unknownDims(x.dims.length) : undefined }];
+    const listed = knownInts(given) ?? [];
+    if (listed.length === 0 && ctx.attrs.int('noop_with_empty_axes', 0) === 1) return [{ dtype: x.dtype, dims: x.dims }];
+    const axes = new Set(listed.length ? listed.map((a) => axisOf(a, x.dims!.length)) : x.dims.map((_, i) => i));
+    const dims = keep ? x.dims.map((d, i) => (axes.has(i) ? 1 : d)) : x.dims.filter((_, i) => !axes.has(i));
+    return [{ dtype: x.dtype, dims }];
+  };
+}
+
+/** ArgMax / ArgMin: int64, the axis kept as 1 or dropped. */
+const argShape: ShapeFn = (inputs, ctx) => {
+  const x = inputs[0];
+  if (!x?.dims) return [{ dtype: 'int64' }];
+  const axis = axisOf(ctx.attrs.int('axis', 0), x.dims.length), keep = ctx.attrs.int('keepdims', 1) === 1;
+  return [{ dtype: 'int64', dims: keep ? x.dims.map((d, i) => (i === axis ? 1 : d)) : x.dims.filter((_, i) => i !== axis) }];
+};
+
+const REDUCE_SHAPES: ShapeTable = {
+  ...Object.fromEntries(REDUCTIONS.map((r) => [r.op, reductionShape(r.axesInput)])),
+  ArgMax: argShape,
+  ArgMin: argShape,
+  Softmax: sameShape,
+  LogSoftmax: sameShape,
+  Hardmax: sameShape,
+  CumSum: sameShape,
+};
+
+export const reduceKernels: KernelDef[] = withShapes([
   ...REDUCTIONS.map(reductionKernel),
   // NaN wins both, as numpy.argmax/argmin (and onnxruntime) pick the first NaN.
   argReduce('ArgMax', (v, best) => v > best || (v !== v && best === best)),
@@ -244,4 +278,4 @@ export const reduceKernels: KernelDef[] = [
   groupKernel('LogSoftmax', softmaxGroup(true)),
   groupKernel('Hardmax', hardmaxGroup),
   cumSum,
-];
+], REDUCE_SHAPES);

@@ -1,6 +1,8 @@
 import type { AttributeReader } from '../src/graph/attributes.js';
-import type { Graph, Node } from '../src/graph/ir.js';
+import type { Dim, Graph, Node } from '../src/graph/ir.js';
 import type { Value } from '../src/graph/value.js';
+import type { DType } from '../src/tensor/dtype.js';
+import type { Tensor } from '../src/tensor/tensor.js';
 
 /** What a reference kernel sees besides its inputs. */
 export interface KernelContext {
@@ -25,7 +27,32 @@ export interface KernelDef {
   /** Where this implementation runs, for the profile: 'cpu' (the reference, the default), 'wasm', 'webgpu'. */
   backend?: string;
   run(inputs: (Value | undefined)[], ctx: KernelContext): (Value | undefined)[];
+  /** Output dtypes and dims from the inputs' (src/graph/passes/infer-shapes.ts); without it the outputs are unknown. */
+  shape?: ShapeFn;
 }
+
+/**
+ * What planning knows of a tensor before it runs: its dtype, its dims (undefined when even the rank is unknown),
+ * and for a small integer tensor its elements as dims, so Shape -> Gather -> Concat -> Reshape chains keep
+ * symbols ('batch') through to the shape they build.
+ */
+export interface ShapeInfo {
+  dtype?: DType;
+  dims?: Dim[];
+  elements?: Dim[];
+}
+
+/** What a shape function sees besides its inputs' shape infos. */
+export interface ShapeContext {
+  node: Node;
+  attrs: AttributeReader;
+  opset: number;
+  /** Input `i` when it is known at planning time (an initializer, a Constant, a folded value). */
+  constant(i: number): Tensor | undefined;
+}
+
+/** Output infos by position; undefined (or a missing dtype/dims) where it cannot be known. Never a guess. */
+export type ShapeFn = (inputs: (ShapeInfo | undefined)[], ctx: ShapeContext) => (ShapeInfo | undefined)[];
 
 const DOMAIN_ALIASES: Record<string, string> = { 'ai.onnx': '' };
 

@@ -11,7 +11,8 @@ import { rawOf } from './element-values.js';
 import { normalizeAxis, stridesOf } from './indexing.js';
 import { FILL, indexMap, takeByMap } from './layout.js';
 import { axisWeights, type AxisPlan, type ResizeOptions } from './resize-weights.js';
-import type { KernelContext, KernelDef } from './registry.js';
+import type { ShapeFn, KernelContext, KernelDef } from './registry.js';
+import { axisOf, withShapes, type ShapeTable } from './shape-rules.js';
 
 type Inputs = Parameters<KernelDef['run']>[0];
 
@@ -154,8 +155,52 @@ function upsample(inputs: Inputs, ctx: KernelContext): Tensor {
   return resize(x, { scales, axes: x.shape.map((_, i) => i) }, options(ctx, true));
 }
 
-export const resizeKernels: KernelDef[] = [
+/** A non-empty constant input as numbers, for shape rules. */
+function givenConstant(ctx: Parameters<ShapeFn>[1], i: number): number[] | undefined {
+  const t = ctx.node.inputs[i] ? ctx.constant(i) : undefined;
+  return t && t.size > 0 ? Array.from(toNumbers(t)) : undefined;
+}
+
+/**
+ * Resize / Upsample output dims, as planAxes computes them: sizes as given (stretch) or by the common scale
+ * (keep_aspect_ratio_policy), scales as floor(in·scale); a scale of 1 keeps a symbolic dim.
+ */
+function resizedDims(dims: Parameters<ShapeFn>[0][number] & object, axes: number[], scales: number[] | undefined, sizes: number[] | undefined, policy: string): ReturnType<ShapeFn>[number] {
+  const out = [...dims.dims!];
+  if (sizes && policy === 'stretch') axes.forEach((a, i) => (out[a] = sizes[i]!));
+  else if (sizes) {
+    const common = policy === 'not_larger' ? Math.min : Math.max;
+    const ins = axes.map((a) => dims.dims![a]!);
+    if (!ins.every((d): d is number => typeof d === 'number')) axes.forEach((a) => (out[a] = null));
+    else {
+      const scale = common(...axes.map((_, i) => sizes[i]! / ins[i]!));
+      axes.forEach((a, i) => (out[a] = Math.floor(scale * ins[i]! + 0.5)));
+    }
+  } else if (scales) axes.forEach((a, i) => (out[a] = scales[i] === 1 ? out[a]! : typeof out[a] === 'number' ? Math.floor(scales[i]! * (out[a] as number)) : null));
+  else axes.forEach((a) => (out[a] = null));
+  return { dtype: dims.dtype, dims: out };
+}
+
+const RESIZE_SHAPES: ShapeTable = {
+  Resize: (inputs, ctx) => {
+    const x = inputs[0];
+    if (!x?.dims) return [{ dtype: x?.dtype }];
+    const legacy = ctx.opset < 11 && ctx.node.inputs.length <= 2;
+    const axesAttr = ctx.opset >= 18 ? ctx.attrs.ints('axes') : undefined;
+    const axes = axesAttr ? axesAttr.map((a) => axisOf(a, x.dims!.length)) : x.dims.map((_, i) => i);
+    const scales = givenConstant(ctx, legacy ? 1 : 2), sizes = legacy ? undefined : givenConstant(ctx, 3);
+    return [resizedDims(x, axes, scales, sizes, ctx.attrs.string('keep_aspect_ratio_policy', 'stretch'))];
+  },
+  Upsample: (inputs, ctx) => {
+    const x = inputs[0];
+    if (!x?.dims) return [{ dtype: x?.dtype }];
+    const scales = ctx.opset >= 9 ? givenConstant(ctx, 1) : ctx.attrs.floats('scales');
+    return [resizedDims(x, x.dims.map((_, i) => i), scales, undefined, 'stretch')];
+  },
+};
+
+export const resizeKernels: KernelDef[] = withShapes([
   { op: 'Resize', run: (inputs, ctx) => [resizeOp(inputs, ctx)] },
   { op: 'Upsample', run: (inputs, ctx) => [upsample(inputs, ctx)] },
-];
+], RESIZE_SHAPES);
 

@@ -8,7 +8,8 @@ import { NeuropodError } from '../src/api/errors.js';
 import type { Value } from '../src/graph/value.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { fromNumbers, optionalTensor, tensorInput, toIndices, toNumbers } from './elements.js';
-import type { KernelContext, KernelDef } from './registry.js';
+import type { ShapeFn, KernelContext, KernelDef } from './registry.js';
+import { withShapes } from './shape-rules.js';
 
 type Act = (x: number) => number;
 
@@ -185,7 +186,21 @@ function runRecurrent(kind: keyof typeof CELLS, inputs: (Value | undefined)[], c
   return outs;
 }
 
-export const rnnKernels: KernelDef[] = (['RNN', 'GRU', 'LSTM'] as const).map((kind) => ({
+/**
+ * RNN/GRU/LSTM outputs (ONNX LSTM doc): Y [seq, dirs, batch, hidden] and Y_h (Y_c) [dirs, batch, hidden] for
+ * layout 0; [batch, seq, dirs, hidden] and [batch, dirs, hidden] for layout 1.
+ */
+const recurrentShape: ShapeFn = (inputs, ctx) => {
+  const x = inputs[0], layout = ctx.attrs.int('layout', 0);
+  const dirs = ctx.attrs.string('direction', 'forward') === 'bidirectional' ? 2 : 1;
+  const hidden = ctx.attrs.int('hidden_size') ?? inputs[2]?.dims?.[2] ?? null;
+  const [seq, batch] = x?.dims?.length === 3 ? (layout === 0 ? [x.dims[0]!, x.dims[1]!] : [x.dims[1]!, x.dims[0]!]) : [null, null];
+  const y = layout === 0 ? [seq, dirs, batch, hidden] : [batch, seq, dirs, hidden];
+  const state = layout === 0 ? [dirs, batch, hidden] : [batch, dirs, hidden];
+  return [{ dtype: x?.dtype, dims: y }, { dtype: x?.dtype, dims: state }, { dtype: x?.dtype, dims: state }];
+};
+
+export const rnnKernels: KernelDef[] = withShapes((['RNN', 'GRU', 'LSTM'] as const).map((kind) => ({
   op: kind,
   run: (inputs: (Value | undefined)[], ctx: KernelContext) => runRecurrent(kind, inputs, ctx),
-}));
+})), { RNN: recurrentShape, GRU: recurrentShape, LSTM: recurrentShape });

@@ -11,6 +11,8 @@ import { FILL, broadcastTo, concat, indexMap, narrow, takeByMap, transpose, with
 import { padKernel } from './pad.js';
 import { sliceKernel } from './slice.js';
 import type { KernelContext, KernelDef } from './registry.js';
+import { withShapes } from './shape-rules.js';
+import { TENSOR_SHAPES } from './tensor-shapes.js';
 
 const int64Tensor = (shape: number[], values: number[]): Tensor => new Tensor('int64', shape, BigInt64Array.from(values, BigInt));
 
@@ -232,7 +234,7 @@ function compress(inputs: Parameters<KernelDef['run']>[0], ctx: KernelContext): 
   return [takeByMap(x, map, outShape)];
 }
 
-export const tensorKernels: KernelDef[] = [
+export const tensorKernels: KernelDef[] = withShapes([
   ...reshapeKernels,
   { op: 'Transpose', run: (inputs, ctx) => { const x = tensorInput(inputs, 0, 'Transpose'); return [transpose(x, ctx.attrs.ints('perm', x.shape.map((_, i) => x.rank - 1 - i)))]; } },
   { op: 'Squeeze', run: squeeze },
@@ -253,4 +255,4 @@ export const tensorKernels: KernelDef[] = [
   { op: 'ReverseSequence', run: reverseSequence },
   { op: 'CenterCropPad', run: centerCropPad },
   { op: 'Compress', run: compress },
-];
+], TENSOR_SHAPES);

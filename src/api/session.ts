@@ -17,7 +17,8 @@ export class Session {
   readonly outputNames: readonly string[];
 
   static async open(imported: ImportedModel, source: string, backend: Backend, options: BackendOptions): Promise<Session> {
-    return new Session(imported, source, await backend.prepare(imported.model, options));
+    const keep = (imported.state ?? []).map((b) => b.output);
+    return new Session(imported, source, await backend.prepare(imported.model, { ...options, keep }));
   }
 
   private constructor(

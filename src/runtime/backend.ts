@@ -9,6 +9,8 @@ export type BackendName = 'cpu' | 'wasm' | 'webgpu';
 export interface BackendOptions {
   /** WASM threads wanted (1 when the page is not cross-origin isolated). */
   threads?: number;
+  /** Values runs may ask for besides the graph outputs (a variable's next value): planning keeps what they need. */
+  keep?: readonly string[];
 }
 
 /**

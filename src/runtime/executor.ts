@@ -50,8 +50,7 @@ export class GraphExecutor {
   }
 
   private opsetOf(domain: string): number {
-    const d = canonicalDomain(domain);
-    return this.model.opsets.get(d) ?? (d === '' ? this.model.opsets.get('ai.onnx') : undefined) ?? DEFAULT_OPSET[d] ?? 1;
+    return opsetFor(this.model.opsets, domain);
   }
 
   private kernelFor(node: Node): { kernel: KernelDef; opset: number } {
@@ -153,6 +152,12 @@ export class GraphExecutor {
   }
 }
 
+/** The version of `domain` a model imports (ai.onnx defaults to 1 when the model names none). */
+export function opsetFor(opsets: Opsets, domain: string): number {
+  const d = canonicalDomain(domain);
+  return opsets.get(d) ?? (d === '' ? opsets.get('ai.onnx') : undefined) ?? DEFAULT_OPSET[d] ?? 1;
+}
+
 export function subgraphsOf(node: Node): Graph[] {
   const out: Graph[] = [];
   for (const a of node.attributes.values()) {
@@ -177,7 +182,7 @@ function outerNames(graph: Graph): Set<string> {
 const outerCache = new WeakMap<Graph, Set<string>>();
 
 /** Inputs of a node plus what its subgraphs read from outside them. */
-function usedNames(node: Node): string[] {
+export function usedNames(node: Node): string[] {
   const names = node.inputs.filter((n) => n !== '');
   for (const sub of subgraphsOf(node)) {
     let outer = outerCache.get(sub);

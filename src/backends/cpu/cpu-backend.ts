@@ -1,4 +1,5 @@
 import { referenceKernels } from '../../../kernels/index.js';
+import { checkAssumedInputs, planGraph } from '../../graph/passes/plan-graph.js';
 import type { Backend } from '../../runtime/backend.js';
 import { GraphExecutor } from '../../runtime/executor.js';
 
@@ -6,12 +7,16 @@ import { GraphExecutor } from '../../runtime/executor.js';
 export const cpuBackend: Backend = {
   name: 'cpu',
   unavailable: async () => undefined,
-  async prepare(model) {
-    const executor = new GraphExecutor(model, referenceKernels);
-    executor.checkSupported();
+  async prepare(model, options) {
+    new GraphExecutor(model, referenceKernels).checkSupported();
+    const planned = planGraph(model, { keep: options.keep });
+    const executor = new GraphExecutor(planned.model, referenceKernels);
     return {
       backend: 'cpu',
-      run: async (feeds, wanted, profile) => executor.run(new Map(feeds), wanted, profile),
+      run: async (feeds, wanted, profile) => {
+        checkAssumedInputs(planned, feeds);
+        return executor.run(new Map(feeds), wanted, profile);
+      },
       dispose: () => {},
     };
   },

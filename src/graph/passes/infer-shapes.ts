@@ -1,0 +1,148 @@
+import { referenceKernels } from '../../../kernels/index.js';
+import type { KernelDef, KernelTable, ShapeContext, ShapeInfo } from '../../../kernels/registry.js';
+import { ELEMENTS_LIMIT, INTEGER_DTYPES, dimProduct, infoOfTensor, knownDims } from '../../../kernels/shape-rules.js';
+import { GraphExecutor, opsetFor, subgraphsOf, topologicalOrder, usedNames } from '../../runtime/executor.js';
+import { Tensor } from '../../tensor/tensor.js';
+import { AttributeReader } from '../attributes.js';
+import type { Graph, Model, Node, ValueType } from '../ir.js';
+
+/** What planning learnt of a graph's values. */
+export interface ShapeInference {
+  /** Every tensor value's dtype and dims by name (graph inputs, initializers, node outputs); absent when unknown. */
+  infos: Map<string, ShapeInfo>;
+  /** Values known before any input arrives: initializers, Constant outputs, nodes computed from those. */
+  constants: Map<string, Tensor>;
+  /** Constants that came from inferred dims (Shape of a value of known shape): true when there is any. They hold only while the graph inputs have their declared dims. */
+  assumesInputDims: boolean;
+}
+
+export interface InferOptions {
+  kernels?: KernelTable;
+  /** Types to use for graph inputs instead of the declared ones (the shapes of actual feeds). */
+  inputs?: ReadonlyMap<string, ShapeInfo>;
+  /** Compute nodes whose inputs are all constants, on the reference kernels (default true). */
+  evaluate?: boolean;
+}
+
+/** Ops whose output is not a function of their inputs: never computed at planning time. */
+const NONDETERMINISTIC = new Set(['RandomNormal', 'RandomUniform', 'RandomNormalLike', 'RandomUniformLike', 'Bernoulli', 'Multinomial']);
+/** A node computed at planning time may not grow the model past this many elements (ConstantOfShape, Expand, Tile, Range). */
+export const FOLD_ELEMENTS_LIMIT = 1 << 20;
+
+export function infoOfType(type: ValueType | undefined): ShapeInfo | undefined {
+  if (type?.kind !== 'tensor') return undefined;
+  return { dtype: type.dtype, dims: type.shape ? [...type.shape] : undefined };
+}
+
+/**
+ * Shape and type inference over the main graph, in topological order: each node's kernel `shape` function maps
+ * its inputs' infos to its outputs'; a node without one, or whose rule fails, leaves its outputs unknown. Nodes
+ * whose inputs are all constants are computed once instead (so Reshape sees its shape), and small integer
+ * results of shape arithmetic on known dims become constants too.
+ */
+export function inferShapes(model: Model, options: InferOptions = {}): ShapeInference {
+  const graph = model.graph, kernels = options.kernels ?? referenceKernels, evaluate = options.evaluate ?? true;
+  const inputNames = new Set(graph.inputs.map((i) => i.name));
+  const result: ShapeInference = { infos: new Map(), constants: new Map(), assumesInputDims: false };
+  for (const [name, t] of graph.initializers) {
+    // An initializer that is also a graph input is only a default the caller may override.
+    if (inputNames.has(name)) result.infos.set(name, { dtype: t.dtype, dims: [...t.shape] });
+    else {
+      result.constants.set(name, t);
+      result.infos.set(name, infoOfTensor(t));
+    }
+  }
+  for (const input of graph.inputs) {
+    const info = options.inputs?.get(input.name) ?? infoOfType(input.type);
+    if (info) result.infos.set(input.name, info);
+  }
+  const everything = graph.nodes.flatMap((n) => n.outputs.filter((o) => o !== ''));
+  for (const node of topologicalOrder(graph, everything)) {
+    const kernel = kernels.find(node.domain, node.opType, opsetFor(model.opsets, node.domain));
+    if (kernel) inferNode(node, kernel, model, kernels, result, evaluate);
+  }
+  return result;
+}
+
+function inferNode(node: Node, kernel: KernelDef, model: Model, kernels: KernelTable, result: ShapeInference, evaluate: boolean): void {
+  const ctx: ShapeContext = {
+    node,
+    attrs: new AttributeReader(node.attributes, node),
+    opset: opsetFor(model.opsets, node.domain),
+    constant: (i) => (node.inputs[i] ? result.constants.get(node.inputs[i]!) : undefined),
+  };
+  const inputs = node.inputs.map((n) => (n === '' ? undefined : result.infos.get(n)));
+  const predicted = shapesOf(kernel, inputs, ctx);
+  if (evaluate && computable(node, result.constants) && withinLimit(predicted) && computeNode(node, model, kernels, result)) return;
+  node.outputs.forEach((name, i) => {
+    const info = predicted[i];
+    if (name === '' || !info) return;
+    result.infos.set(name, info);
+    const t = evaluate ? tensorOfElements(info) : undefined;
+    if (t) {
+      result.constants.set(name, t);
+      result.assumesInputDims = true;
+    }
+  });
+}
+
+/** A shape rule that throws met a model it cannot reason about (or a broken one): the outputs stay unknown and running reports the fault. */
+function shapesOf(kernel: KernelDef, inputs: (ShapeInfo | undefined)[], ctx: ShapeContext): (ShapeInfo | undefined)[] {
+  if (!kernel.shape) return [];
+  try {
+    return kernel.shape(inputs, ctx);
+  } catch {
+    return [];
+  }
+}
+
+function computable(node: Node, constants: Map<string, Tensor>): boolean {
+  if (!deterministic(node)) return false;
+  return usedNames(node).every((n) => constants.has(n));
+}
+
+function deterministic(node: Node): boolean {
+  if (NONDETERMINISTIC.has(node.opType)) return false;
+  // Dropout in training mode draws a mask.
+  if (node.opType === 'Dropout' && (node.inputs[2] ?? '') !== '') return false;
+  return subgraphsOf(node).every((g: Graph) => g.nodes.every(deterministic));
+}
+
+function withinLimit(predicted: (ShapeInfo | undefined)[]): boolean {
+  return predicted.every((info) => {
+    const n = info?.dims ? dimProduct(info.dims) : null;
+    return n === null || n <= FOLD_ELEMENTS_LIMIT;
+  });
+}
+
+/** Runs the node on the reference kernels over the constants; false (nothing recorded) when it fails or makes a non-tensor. */
+function computeNode(node: Node, model: Model, kernels: KernelTable, result: ShapeInference): boolean {
+  const wanted = node.outputs.filter((o) => o !== '');
+  const single: Model = { graph: { name: node.name, nodes: [node], inputs: [], outputs: wanted.map((name) => ({ name })), initializers: result.constants }, opsets: model.opsets };
+  let values: Map<string, unknown>;
+  try {
+    values = new GraphExecutor(single, kernels).run(new Map(), wanted);
+  } catch {
+    return false;
+  }
+  const tensors = wanted.map((n) => values.get(n));
+  if (!tensors.every((t): t is Tensor => t instanceof Tensor)) return false;
+  const made = tensors.reduce((n, t) => n + t.size, 0);
+  const given = node.inputs.reduce((n, name) => n + (result.constants.get(name)?.size ?? 0), 0);
+  if (made > FOLD_ELEMENTS_LIMIT && made > given) return false;
+  wanted.forEach((name, i) => {
+    result.constants.set(name, tensors[i]!);
+    result.infos.set(name, infoOfTensor(tensors[i]!));
+  });
+  return true;
+}
+
+/** A small integer tensor whose every element the shape rules know exactly (Shape of a known-shaped value). */
+function tensorOfElements(info: ShapeInfo): Tensor | undefined {
+  const { dtype, dims, elements } = info;
+  if (!dtype || !INTEGER_DTYPES.has(dtype) || !knownDims(dims) || !knownDims(elements) || dims.length > 1) return undefined;
+  if (dimProduct(dims) !== elements.length || elements.length > ELEMENTS_LIMIT) return undefined;
+  if (dtype === 'int64') return new Tensor('int64', dims, BigInt64Array.from(elements, BigInt));
+  if (dtype === 'int32') return new Tensor('int32', dims, Int32Array.from(elements));
+  return undefined;
+}
