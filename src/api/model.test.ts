@@ -55,7 +55,7 @@ afterAll(async () => {
 describe('load() of a bare ONNX model', () => {
   it('reports the spec from the graph: inputs, outputs, symbols kept', async () => {
     const model = await load(ADDITION_ONNX);
-    expect([model.name, model.platform, model.backend]).toEqual(['addition_graph', 'onnx', 'cpu']);
+    expect([model.name, model.platform, model.backend]).toEqual(['addition_graph', 'onnx', 'wasm']);
     expect(model.inputs).toEqual([{ name: 'x', dtype: 'float32', shape: ['batch', 2] }, { name: 'y', dtype: 'float32', shape: ['batch', 2] }]);
     expect(model.outputs.map((o) => o.name)).toEqual(['out', 'twice']);
   });
@@ -176,7 +176,7 @@ describe('Model lifecycle and options', () => {
   });
 
   it('accepts worker and threads, and checks them', async () => {
-    expect((await load(ADDITION_ONNX, { worker: false, threads: 2 })).backend).toBe('cpu');
+    expect((await load(ADDITION_ONNX, { worker: false, threads: 2 })).backend).toBe('wasm');
     await expect(load(ADDITION_ONNX, { threads: 0 })).rejects.toMatchObject({ code: 'USAGE', message: 'load(): threads must be a positive integer; got 0' });
   });
 

@@ -3,6 +3,7 @@ import { referenceKernels } from '../../../kernels/index.js';
 import { matmulWasmKernels } from '../../../kernels/matmul-wasm.js';
 import { KernelTable } from '../../../kernels/registry.js';
 import type { Graph, Model } from '../../graph/ir.js';
+import { fuseConvEpilogues } from '../../graph/passes/fuse-conv-epilogue.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { Backend } from '../../runtime/backend.js';
 import { GraphExecutor, subgraphsOf, type OpTiming } from '../../runtime/executor.js';
@@ -42,12 +43,16 @@ function honestProfile(rt: WasmKernelRuntime, target: OpTiming[]): OpTiming[] {
   return list;
 }
 
-/** SIMD128 kernels (wasm/*.wat) for Conv/Gemm/MatMul, one thread, the reference kernels for every other op. */
+/**
+ * SIMD128 kernels (wasm/*.wat) for Conv/Gemm/MatMul, one thread, the reference kernels for every other op. The
+ * model is first rewritten so BatchNormalization folds into Conv weights and Relu/Clip into the GEMM epilogue.
+ */
 export const wasmBackend: Backend = {
   name: 'wasm',
   unavailable: async () => simdUnavailable(),
-  async prepare(model: Model) {
+  async prepare(source: Model) {
     const modules = await wasmKernelModules();
+    const model = fuseConvEpilogues(source);
     const rt = new WasmKernelRuntime(modules, constantsOf(model.graph));
     const executor = new GraphExecutor(model, new WasmFirstKernels(new KernelTable([matmulWasmKernels(rt), convWasmKernels(rt)])));
     executor.checkSupported();
