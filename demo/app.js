@@ -12,6 +12,7 @@ import { registerServiceWorker } from './sw-register.js';
 const BUNDLED = [
   { name: 'mnist', url: new URL('./models/mnist.neuropod', import.meta.url).href },
   { name: 'edges', url: new URL('./models/edges.neuropod', import.meta.url).href },
+  { name: 'words', url: new URL('./models/words.neuropod', import.meta.url).href },
   { name: 'addition', url: new URL('../examples/addition.neuropod', import.meta.url).href },
 ];
 const LAST_KEY = 'neuropod-demo:last';
@@ -21,7 +22,7 @@ const $ = (id) => document.getElementById(id);
 const state = { url: null, bytes: null, model: null, editors: [], runs: [], firstRun: null, loadMs: null, downloadMs: null };
 
 const samplePicture = fetch(new URL('./models/digit.png', import.meta.url)).then((r) => r.blob()).then((b) => createImageBitmap(b)).catch(() => null);
-const probeBytes = fetch(BUNDLED[2].url).then((r) => r.arrayBuffer());
+const probeBytes = fetch(BUNDLED.at(-1).url).then((r) => r.arrayBuffer());
 
 async function openUrl(url) {
   const started = performance.now();

@@ -68,7 +68,7 @@ function arrayEditor(spec, symbols) {
 
 function stringEditor(spec, symbols) {
   const box = frame(spec, 'string');
-  const text = el('textarea', { className: 'values', rows: 3, value: 'hello world', ariaLabel: `${spec.name} text, one element a line` });
+  const text = el('textarea', { className: 'values', rows: 3, value: 'hello neuropod\nthe demo runs offline', ariaLabel: `${spec.name} text, one element a line` });
   box.append(el('p', { className: 'hint', textContent: 'one string a line' }), text);
   const read = async () => {
     const lines = text.value.split('\n');

@@ -3,6 +3,7 @@
  *   demo/models/mnist.neuropod  ONNX-zoo MNIST (CNTK, opset 8) from ../shared/models/onnx/mnist-cntk-opset8, MIT
  *   demo/models/digit.png       a hand-drawn-style "3", 28x28 white on black as MNIST has it (made here)
  *   demo/models/edges.neuropod  an image-in/image-out package made here: uint8 NHWC RGB -> uint8 edge map
+ *   demo/models/words.neuropod  a string package made here: lines of text -> upper-cased words and their counts
  * Run: npx tsx demo/make-models.ts
  */
 import { zipSync } from 'fflate';
@@ -109,6 +110,36 @@ async function writeEdges(): Promise<void> {
   await writeFile(join(here, 'models/edges.neuropod'), neuropodZip(config, new Uint8Array(encodeOnnxModel(model))));
 }
 
+/**
+ * words: StringNormalizer (UPPER) then StringSplit on spaces (opset 20), so the demo has a text input. The locale
+ * is C.UTF-8 because onnxruntime (the test's reference) builds the named locale and Debian always has that one.
+ */
+async function writeWords(): Promise<void> {
+  const strings = (shape: (string | number)[]) => ({ kind: 'tensor' as const, dtype: 'string' as const, shape });
+  const model: Model = {
+    graph: {
+      name: 'words',
+      nodes: [
+        node('StringNormalizer', ['text'], ['upper'], new Map([['case_change_action', { type: 'string', value: 'UPPER' }], ['locale', { type: 'string', value: 'C.UTF-8' }]])),
+        { ...node('StringSplit', ['upper'], ['words', 'counts'], new Map([['delimiter', { type: 'string', value: ' ' }]])), name: 'split' },
+      ],
+      inputs: [{ name: 'text', type: strings(['lines']) }],
+      outputs: [{ name: 'words', type: strings(['lines', 'most_words']) }, { name: 'counts', type: { kind: 'tensor', dtype: 'int64', shape: ['lines'] } }],
+      initializers: new Map(),
+    },
+    opsets: new Map([['', 20]]),
+    metadata: { producer_name: 'neuropod-web demo/make-models.ts' },
+  };
+  const config = {
+    name: 'words',
+    platform: 'onnx',
+    input_spec: [{ name: 'text', dtype: 'string', shape: ['lines'] }],
+    output_spec: [{ name: 'words', dtype: 'string', shape: ['lines', null] }, { name: 'counts', dtype: 'int64', shape: ['lines'] }],
+  };
+  await writeFile(join(here, 'models/words.neuropod'), neuropodZip(config, new Uint8Array(encodeOnnxModel(model))));
+}
+
 await writeMnist();
 await writeEdges();
-console.log('wrote demo/models/mnist.neuropod, demo/models/digit.png, demo/models/edges.neuropod');
+await writeWords();
+console.log('wrote demo/models/mnist.neuropod, demo/models/digit.png, demo/models/edges.neuropod, demo/models/words.neuropod');

@@ -9,7 +9,7 @@ const SHELL = [
   './', './index.html', './styles.css', './manifest.webmanifest', './icons/icon.svg', './icons/icon-maskable.svg',
   './app.js', './backend-picker.js', './element.js', './error-view.js', './image-input.js', './input-editors.js',
   './output-views.js', './package-source.js', './profile-chart.js', './spec-view.js', './sw-register.js', './tensor-layout.js',
-  './models/mnist.neuropod', './models/edges.neuropod', './models/digit.png', '../examples/addition.neuropod',
+  './models/mnist.neuropod', './models/edges.neuropod', './models/words.neuropod', './models/digit.png', '../examples/addition.neuropod',
 ].map((p) => new URL(p, self.location.href).href);
 const ENGINE_ENTRY = new URL('../dist/index.js', self.location.href).href;
 const ENGINE_ROOT = new URL('../dist/', self.location.href).href;

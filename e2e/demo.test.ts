@@ -99,6 +99,21 @@ describe.skipIf(!chromiumOrSkip('the demo PWA'))('the demo PWA (demo/, served wi
     await page.screenshot({ path: join(scratch, 'demo-edges.png'), fullPage: true });
   });
 
+  it('runs a string package from its text editor: words and counts as onnxruntime-node gives them', async () => {
+    await page.locator('#bundled button', { hasText: 'words' }).click();
+    await waitForRun(page, 'words', 1);
+    const lines = ['Tensors cross by transfer', 'offline too'];
+    await page.locator('[data-input="text"] textarea').fill(lines.join('\n'));
+    await page.locator('#run').click();
+    await waitForRun(page, 'words', 2);
+    const onnx = unzipSync(readFileSync(join(repoRoot, 'demo/models/words.neuropod')))['0/data/model.onnx']!;
+    const session = await InferenceSession.create(onnx);
+    const want = await session.run({ text: new OrtTensor('string', lines, [2]) });
+    expect(want.words!.dims).toEqual([2, 4]);
+    expect(await valuesOf(page, 'words')).toEqual(want.words!.data);
+    expect(await valuesOf(page, 'counts')).toEqual(Array.from(want.counts!.data as BigInt64Array, String));
+  });
+
   it('opens a package by URL, counting its bytes in the progress bar; addition shows x + y', async () => {
     await page.locator('#package-url').fill('/examples/addition.neuropod');
     await page.locator('#url-form button').click();
