@@ -73,4 +73,25 @@ describe('neuropod-web CLI', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/^neuropod-web inspect: Unknown option '--frob'/);
   });
+
+  it('converts the bundled example to an ONNX file that onnxruntime-node runs to out = [8, 10, 12, 14]', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'neuropod-web-convert-'));
+    try {
+      const out = join(dir, 'addition.onnx');
+      const r = await cli('convert', example('addition.neuropod'), '--to', 'onnx', '--out', out);
+      expect([r.code, r.out]).toEqual([0, `wrote ${out}`]);
+      const ort = await import('onnxruntime-node');
+      const session = await ort.InferenceSession.create(await readFile(out));
+      const x = new ort.Tensor('float32', new Float32Array([1, 2, 3, 4]), [2, 2]);
+      const y = new ort.Tensor('float32', new Float32Array([7, 8, 9, 10]), [2, 2]);
+      expect(Array.from((await session.run({ x, y })).out!.data as Float32Array)).toEqual([8, 10, 12, 14]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('exits 2 when convert is not told --to onnx or tfjs', async () => {
+    const r = await cli('convert', example('addition.neuropod'), '--to', 'tflite');
+    expect([r.code, r.err.split('\n')[0]]).toEqual([2, 'neuropod-web convert: --to takes onnx or tfjs']);
+  });
 });

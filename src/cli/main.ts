@@ -10,6 +10,7 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   inspect: { summary: 'inspect <package>                 name, platform, spec, operators used, size', run: async () => (await import('./inspect.js')).inspectCli },
   run: { summary: 'run <package> --input name=x.npy  run a model on .npy inputs and print its outputs', run: async () => (await import('./run.js')).runCli },
+  convert: { summary: 'convert <package> --to onnx|tfjs  write the model as an ONNX file or a TF.js graph model', run: async () => (await import('./convert.js')).convertCli },
   bench: { summary: 'bench <model>... [--backends B]     latency, cold start, memory against onnxruntime-web and TF.js in Chromium', run: async () => (await import('../bench/cli.js')).runBenchCli },
   conformance: { summary: 'conformance <dir> [--backend B]   ONNX backend node tests and ORT-web op tests', run: async () => (await import('./conformance.js')).runConformanceCli },
   serve: { summary: 'serve <package> [--port P]         a reference server (GET /spec, POST /infer) on onnxruntime-node or this engine', run: async () => (await import('./serve.js')).serveCli },

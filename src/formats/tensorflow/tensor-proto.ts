@@ -23,10 +23,16 @@ export function dtypeOfTf(code: number | string, where: string): DType {
   return dtype;
 }
 
+/** The DataType of an engine dtype: the lowest code that maps to it (integer keys iterate in ascending order). */
 export function tfTypeOf(dtype: DType): number {
-  const entry = Object.entries(DTYPE_OF_TF).find(([code, d]) => d === dtype && Number(code) < 11);
+  const entry = Object.entries(DTYPE_OF_TF).find(([, d]) => d === dtype);
   if (!entry) throw new NeuropodError('MODEL_INVALID', `no TensorFlow type for ${dtype}`);
   return Number(entry[0]);
+}
+
+/** The DataType's name as model.json writes it (DT_FLOAT). */
+export function tfTypeNameOf(dtype: DType): string {
+  return TF_NAME_OF[tfTypeOf(dtype)]!;
 }
 
 /** Dims of a TensorShapeProto; -1 (unknown) stays -1. Undefined for an unknown rank. */

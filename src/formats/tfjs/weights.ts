@@ -35,7 +35,8 @@ export async function readWeights(groups: WeightsManifestGroup[], readShard: (pa
   return weights;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
+/** The parts end to end in one buffer. */
+export function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
