@@ -114,6 +114,18 @@ describe.skipIf(!chromiumOrSkip('the demo PWA'))('the demo PWA (demo/, served wi
     expect(await valuesOf(page, 'counts')).toEqual(Array.from(want.counts!.data as BigInt64Array, String));
   });
 
+  it('opens a package dropped on the page and keeps it in the opened list', async () => {
+    const bytes = Array.from(readFileSync(join(repoRoot, 'demo/models/mnist.neuropod')));
+    await page.evaluate((data) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(data)], 'dropped-mnist.neuropod'));
+      document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }, bytes);
+    await waitForRun(page, 'mnist', 1);
+    await expect(page.locator('[data-output="Plus214_Output_0"] ol.topk li').first().getAttribute('data-class')).resolves.toBe('3');
+    await expect(page.locator('#recent').textContent()).resolves.toContain('dropped-mnist.neuropod');
+  });
+
   it('opens a package by URL, counting its bytes in the progress bar; addition shows x + y', async () => {
     await page.locator('#package-url').fill('/examples/addition.neuropod');
     await page.locator('#url-form button').click();
