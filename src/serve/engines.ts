@@ -64,7 +64,8 @@ async function openOnOnnxruntime(source: string): Promise<ServedModel> {
   const opened = await openModel(source);
   if (!opened.imported) throw opened.unavailable ?? new NeuropodError('PLATFORM_UNSUPPORTED', `${source} cannot be imported`);
   const { encodeOnnxModel } = await import('../formats/onnx/encode.js');
-  const session = await ort.InferenceSession.create(encodeOnnxModel(opened.imported.model));
+  // Severity 3 (errors only): the exporter lists initializers among graph inputs, which onnxruntime warns about once each.
+  const session = await ort.InferenceSession.create(encodeOnnxModel(opened.imported.model), { logSeverityLevel: 3 });
   const graph = opened.imported.model.graph;
   const takes = new Set(graph.inputs.filter((i) => !graph.initializers.has(i.name)).map((i) => i.name));
   const produces = graph.outputs.map((o) => o.name);
