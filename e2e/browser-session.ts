@@ -10,9 +10,10 @@ export class BrowserSession {
   server!: StaticServer;
   browser!: Browser;
 
-  async start(options: { webgpu?: boolean } = {}): Promise<void> {
+  /** `mounts` adds folders to serve (generated models, a test app) beside the repo and ../shared. */
+  async start(options: { webgpu?: boolean; mounts?: Record<string, string> } = {}): Promise<void> {
     if (!existsSync(join(repoRoot, 'dist/index.js'))) throw new Error('dist/index.js is missing: run `npm run build` first (npm test does).');
-    this.server = await startStaticServer({ mounts: { '/': repoRoot, '/shared/': sharedRoot } });
+    this.server = await startStaticServer({ mounts: { '/': repoRoot, '/shared/': sharedRoot, ...options.mounts } });
     this.browser = await launchChromium({ webgpu: options.webgpu });
   }
 

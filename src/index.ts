@@ -1,5 +1,5 @@
 /** neuropod-web: open Neuropod packages (and bare ONNX / TF.js models) and run them in the browser and Node. */
-export { load, Model, type InferInputs } from './api/model.js';
+export { load, type InferInputs, type Model } from './api/model.js';
 export { BACKENDS, type BackendChoice, type BackendName, type InferOptions, type LoadOptions } from './api/options.js';
 export { ERROR_CODES, isNeuropodError, NeuropodError, type ErrorCode } from './api/errors.js';
 export type { PackageSource } from './archive/open-package.js';

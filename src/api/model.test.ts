@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeOnnxModel } from '../formats/onnx/encode.js';
 import type { Graph, Model as IrModel, Node } from '../graph/ir.js';
 import { tensor, type Tensor } from '../tensor/tensor.js';
-import { load, Model } from './model.js';
+import { load, LocalModel } from './model.js';
 import { Session } from './session.js';
 import { cpuBackend } from '../backends/cpu/cpu-backend.js';
 import { sha256Hex } from '../archive/manifest.js';
@@ -257,7 +257,7 @@ describe('Session state', () => {
     const imported = { model: { graph, opsets: new Map([['', 13]]) }, state: [{ input: 'total', output: 'total_next', initial: f32([0], [1]) }] };
     const spec = [{ name: 'x', dtype: 'float32' as const, shape: [1] }];
     const opened = { source: 'counter', name: 'counter', platform: 'tensorflow', inputs: spec, outputs: [{ name: 'sum', dtype: 'float32' as const, shape: [1] }], imported };
-    const model = new Model(opened, await Session.open(imported, 'counter', cpuBackend, {}), 'cpu', true);
+    const model = new LocalModel(opened, await Session.open(imported, 'counter', cpuBackend, {}), 'cpu', true);
     const sums: number[] = [];
     for (const v of [5, 2, 10]) sums.push((await model.infer({ x: f32([v], [1]) })).sum!.numeric[0] as number);
     expect(sums).toEqual([5, 7, 17]);

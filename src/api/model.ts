@@ -5,27 +5,54 @@ import type { TensorSpec } from '../spec/types.js';
 import { validateAgainstSpec } from '../spec/validate.js';
 import { Tensor } from '../tensor/tensor.js';
 import { NeuropodError, runtimeError } from './errors.js';
+import { inputMap, type InferInputs } from './infer-inputs.js';
 import { openModel, type OpenedModel } from './open-model.js';
 import { resolveOptions, throwIfAborted, type BackendName, type InferOptions, type LoadOptions } from './options.js';
 import { Session } from './session.js';
 import type { SelfTestOptions, SelfTestReport } from '../testing/self-test.js';
 import { chooseBackend } from '../backends/index.js';
+import { loadInWorker } from '../worker/worker-model.js';
 
-export type InferInputs = Record<string, Tensor> | ReadonlyMap<string, Tensor>;
+export type { InferInputs };
 
-/** Opens a Neuropod package (or a bare ONNX / TF.js model), imports it and readies it to run. */
+/**
+ * Opens a Neuropod package (or a bare ONNX / TF.js model), imports it and readies it to run. In a page the engine
+ * runs in a dedicated Worker (docs/browser.md); `worker: false`, Node and the caller's own Worker run it in place.
+ */
 export async function load(source: PackageSource, options: LoadOptions = {}): Promise<Model> {
   const resolved = resolveOptions(options);
   throwIfAborted(options.signal, 'load()');
+  if (resolved.worker) return loadInWorker(source, options);
   const backend = await chooseBackend(resolved.backend);
-  const opened = await openModel(source, options.signal);
+  const opened = await openModel(source, { signal: options.signal, cache: resolved.cache });
   const session = opened.imported ? await Session.open(opened.imported, opened.source, backend, { threads: resolved.threads }) : opened.unavailable!;
   throwIfAborted(options.signal, 'load()');
-  return new Model(opened, session, backend.name, resolved.validate);
+  return new LocalModel(opened, session, backend.name, resolved.validate);
 }
 
-/** A loaded model: its Neuropod spec, and `infer`. */
-export class Model {
+/** A loaded model: its Neuropod spec, and `infer`. The same surface whether it runs here or in a Worker. */
+export interface Model {
+  readonly name: string;
+  readonly platform: string;
+  /** The input spec, in config order; dims are null (any), a size, or a symbol. */
+  readonly inputs: readonly Readonly<TensorSpec>[];
+  readonly outputs: readonly Readonly<TensorSpec>[];
+  /** Where it runs: the backend chosen at load ('auto' resolved). Ops without a kernel there run on 'cpu'; profile() says which. */
+  readonly backend: BackendName;
+  /**
+   * Runs the model. Inputs are checked against the input spec first and outputs against the output spec after
+   * (unless load() had validate: false); absent inputs are allowed, as in Neuropod.
+   */
+  infer(inputs: InferInputs, options?: InferOptions): Promise<Record<string, Tensor>>;
+  /** Per-operator timings of the last infer(). */
+  profile(): OpTiming[];
+  /** Runs the package's test_data.pkl and checks the outputs as Neuropod's packager does (docs/testing.md). */
+  selfTest(options?: SelfTestOptions): Promise<SelfTestReport>;
+  dispose(): Promise<void>;
+}
+
+/** A model whose engine runs in the calling thread. */
+export class LocalModel implements Model {
   readonly name: string;
   readonly platform: string;
   /** The input spec, in config order; dims are null (any), a size, or a symbol. */
@@ -54,10 +81,6 @@ export class Model {
     this.testData = { source: opened.source, readTestData: opened.readTestData };
   }
 
-  /**
-   * Runs the model. Inputs are checked against the input spec first and outputs against the output spec after
-   * (unless load() had validate: false); absent inputs are allowed, as in Neuropod.
-   */
   async infer(inputs: InferInputs, options: InferOptions = {}): Promise<Record<string, Tensor>> {
     const session = this.live();
     throwIfAborted(options.signal, 'infer()');
@@ -73,7 +96,11 @@ export class Model {
     return Object.fromEntries(produced);
   }
 
-  /** Per-operator timings of the last infer(). */
+  /** Whether an output's storage is the model's own (a weight, a variable): a Worker copies it rather than transfer it. */
+  retains(buffer: ArrayBufferLike): boolean {
+    return this.session instanceof Session && this.session.retains(buffer);
+  }
+
   profile(): OpTiming[] {
     return this.timings.map((t) => ({ ...t }));
   }
@@ -114,15 +141,6 @@ export class Model {
 
 function frozenSpecs(specs: readonly GraphTensorSpec[]): readonly Readonly<TensorSpec>[] {
   return Object.freeze(specs.map((s) => Object.freeze({ ...s, shape: Object.freeze([...s.shape]) as TensorSpec['shape'] })));
-}
-
-function inputMap(inputs: InferInputs): Map<string, Tensor> {
-  if (inputs === null || typeof inputs !== 'object') throw new NeuropodError('USAGE', `infer(): inputs must be an object or Map of name -> Tensor, got ${String(inputs)}`);
-  const entries = inputs instanceof Map ? [...inputs.entries()] : Object.entries(inputs);
-  for (const [name, t] of entries) {
-    if (!(t instanceof Tensor)) throw new NeuropodError('USAGE', `infer(): input '${name}' is not a Tensor (make one with tensor(data, shape, dtype))`);
-  }
-  return new Map(entries);
 }
 
 /** Without validation, names still must mean something: a spec input or a graph input. */

@@ -1,5 +1,6 @@
 import { readNeuropodConfig } from '../archive/config.js';
 import { verifiedByManifest } from '../archive/manifest.js';
+import type { FetchOptions } from '../archive/fetch-resource.js';
 import { looksLikeZip, openSource, type OpenedSource, type PackageSource } from '../archive/open-package.js';
 import type { PackageFiles } from '../archive/package-files.js';
 import { zipPackage } from '../archive/zip-package.js';
@@ -32,8 +33,9 @@ export interface OpenedModel {
  * A directory is a package; bytes starting like a zip are a package; other bytes are a bare model: a TF.js
  * model.json when they are JSON naming modelTopology or weightsManifest, otherwise an ONNX file.
  */
-export async function openModel(source: PackageSource, signal?: AbortSignal): Promise<OpenedModel> {
-  const opened = await openSource(source, signal);
+export async function openModel(source: PackageSource, options: FetchOptions = {}): Promise<OpenedModel> {
+  const { signal } = options;
+  const opened = await openSource(source, options);
   throwIfAborted(signal, 'load()');
   if (opened.kind === 'directory') return openPackageModel(opened.files, signal);
   if (looksLikeZip(opened.bytes)) return { ...(await openPackageModel(zipPackage(opened.bytes, opened.source), signal)), byteLength: opened.bytes.length };

@@ -14,8 +14,13 @@ export interface LoadOptions {
   validate?: boolean;
   /** Cancels loading (fetches and import). */
   signal?: AbortSignal;
-  /** Run the engine in a Worker (accepted now; the Worker path is coming, the engine runs in the calling thread). */
+  /**
+   * Run the engine in a dedicated module Worker (docs/browser.md). Default: true in a page (a window with `Worker`),
+   * false elsewhere (Node, or inside the caller's own Worker, where it runs in place).
+   */
   worker?: boolean;
+  /** Keep fetched package files in the Cache API with their sha256 so they load again offline (docs/browser.md). */
+  cache?: boolean;
   /** WASM threads (accepted now; used once the wasm backend lands). */
   threads?: number;
 }
@@ -23,12 +28,20 @@ export interface LoadOptions {
 export interface InferOptions {
   /** Outputs to compute and return; empty or absent means every output. */
   outputs?: readonly string[];
+  /** Cancels the call while it waits in the model's queue, or drops its result once it runs (ABORTED). */
   signal?: AbortSignal;
+  /**
+   * Worker models only: hand the input buffers to the Worker without a copy. The caller's typed arrays are then
+   * detached (length 0). Default false: the inputs are copied once and stay usable.
+   */
+  transfer?: boolean;
 }
 
 export interface ResolvedOptions {
   backend: BackendChoice;
   validate: boolean;
+  worker: boolean;
+  cache: boolean;
   threads?: number;
 }
 
@@ -43,9 +56,21 @@ export function resolveOptions(options: LoadOptions = {}): ResolvedOptions {
   if (!(BACKENDS as readonly string[]).includes(choice)) throw usage(`backend must be one of ${BACKENDS.join(', ')}; got ${JSON.stringify(choice)}`);
   if (options.validate !== undefined && typeof options.validate !== 'boolean') throw usage(`validate must be true or false; got ${JSON.stringify(options.validate)}`);
   if (options.worker !== undefined && typeof options.worker !== 'boolean') throw usage(`worker must be true or false; got ${JSON.stringify(options.worker)}`);
+  if (options.cache !== undefined && typeof options.cache !== 'boolean') throw usage(`cache must be true or false; got ${JSON.stringify(options.cache)}`);
+  if (options.worker && !canStartWorker()) throw usage('worker: true needs the Web Worker API, which this environment lacks (leave worker unset to run in place)');
   if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads > 0)) throw usage(`threads must be a positive integer; got ${JSON.stringify(options.threads)}`);
   if (options.signal !== undefined && !isAbortSignal(options.signal)) throw usage('signal must be an AbortSignal');
-  return { backend: choice, validate: options.validate ?? true, threads: options.threads };
+  const worker = options.worker ?? (runsInWindow() && canStartWorker());
+  return { backend: choice, validate: options.validate ?? true, worker, cache: options.cache ?? false, threads: options.threads };
+}
+
+/** A page: the engine goes to a Worker by default there. Inside a Worker (no window) or Node it runs in place. */
+function runsInWindow(): boolean {
+  return typeof window !== 'undefined' && typeof document !== 'undefined';
+}
+
+function canStartWorker(): boolean {
+  return typeof Worker === 'function';
 }
 
 function isAbortSignal(v: unknown): v is AbortSignal {

@@ -1,4 +1,5 @@
 import type { StateBinding } from '../formats/importer.js';
+import { constantTensors } from '../graph/constant-tensors.js';
 import type { Graph } from '../graph/ir.js';
 import type { Value } from '../graph/value.js';
 import type { Backend, BackendName, BackendOptions, PreparedModel } from '../runtime/backend.js';
@@ -14,6 +15,7 @@ import { NeuropodError } from './errors.js';
 export class Session {
   private readonly state = new Map<StateBinding, Tensor>();
   private readonly graphInputs: Set<string>;
+  private constantBuffers?: Set<ArrayBufferLike>;
   readonly outputNames: readonly string[];
 
   static async open(imported: ImportedModel, source: string, backend: Backend, options: BackendOptions): Promise<Session> {
@@ -67,6 +69,16 @@ export class Session {
     }
   }
 
+  /**
+   * Whether `buffer` backs a tensor this session keeps between runs (a weight, a constant, a variable). An output
+   * can share such storage (Identity of a weight), so a Worker copies those outputs instead of transferring them.
+   */
+  retains(buffer: ArrayBufferLike): boolean {
+    this.constantBuffers ??= new Set(constantTensors(this.graph).flatMap(bufferOf));
+    if (this.constantBuffers.has(buffer)) return true;
+    return [...this.state.values()].some((t) => bufferOf(t)[0] === buffer);
+  }
+
   private tensorOf(v: Value | undefined, name: string): Tensor {
     if (v instanceof Tensor) return v;
     throw new NeuropodError('INFERENCE_FAILED', `output '${name}' of ${this.source} is ${v === undefined ? 'missing' : `a ${v.constructor.name}, not a tensor`}`);
@@ -76,4 +88,8 @@ export class Session {
     this.prepared.dispose();
     this.state.clear();
   }
+}
+
+function bufferOf(t: Tensor): ArrayBufferLike[] {
+  return Array.isArray(t.data) ? [] : [t.data.buffer];
 }

@@ -1,5 +1,5 @@
-import { NeuropodError } from '../api/errors.js';
-import { fetchBytes, fetchIfPresent } from './fetch-resource.js';
+import { isNeuropodError, NeuropodError } from '../api/errors.js';
+import { fetchBytes, fetchIfPresent, type FetchOptions } from './fetch-resource.js';
 import { nodeDirectoryPackage } from './node-directory-package.js';
 import type { PackageFiles } from './package-files.js';
 import { urlDirectoryPackage } from './url-directory-package.js';
@@ -22,14 +22,15 @@ export function looksLikeZip(bytes: Uint8Array): boolean {
 }
 
 /** A package: a directory is a directory, anything else is read as a zip (NEUROPOD-FORMAT.md section 2). */
-export async function openPackage(source: PackageSource, signal?: AbortSignal): Promise<PackageFiles> {
-  const opened = await openSource(source, signal);
+export async function openPackage(source: PackageSource, options: FetchOptions = {}): Promise<PackageFiles> {
+  const opened = await openSource(source, options);
   return opened.kind === 'directory' ? opened.files : zipPackage(opened.bytes, opened.source);
 }
 
-export async function openSource(source: PackageSource, signal?: AbortSignal): Promise<OpenedSource> {
-  if (typeof source === 'string') return isUrl(source) || !runsInNode() ? openUrl(resolveUrl(source), signal) : openPath(source);
-  if (source instanceof URL) return source.protocol === 'file:' && runsInNode() ? openPath(await filePath(source)) : openUrl(source.href, signal);
+/** URL sources are fetched with `options` (signal, cache); other sources ignore them. */
+export async function openSource(source: PackageSource, options: FetchOptions = {}): Promise<OpenedSource> {
+  if (typeof source === 'string') return isUrl(source) || !runsInNode() ? openUrl(resolveUrl(source), options) : openPath(source);
+  if (source instanceof URL) return source.protocol === 'file:' && runsInNode() ? openPath(await filePath(source)) : openUrl(source.href, options);
   if (typeof Blob !== 'undefined' && source instanceof Blob) {
     const fileName = (source as { name?: string }).name ?? 'Blob';
     return { kind: 'file', bytes: new Uint8Array(await source.arrayBuffer()), source: fileName, fileName };
@@ -59,17 +60,25 @@ async function filePath(url: URL): Promise<string> {
   return (await import('node:url')).fileURLToPath(url);
 }
 
-async function openUrl(url: string, signal?: AbortSignal): Promise<OpenedSource> {
+async function openUrl(url: string, options: FetchOptions): Promise<OpenedSource> {
   if (url.startsWith('file:') && runsInNode()) return openPath(await filePath(new URL(url)));
-  if (url.endsWith('/')) return { kind: 'directory', files: await urlDirectoryPackage(url, signal) };
-  const body = await fetchIfPresent(url, signal);
+  if (url.endsWith('/')) return { kind: 'directory', files: await urlDirectoryPackage(url, options) };
+  const body = await fetchIfPresent(url, options);
   // A directory URL without its trailing '/': a server answers with a listing, a redirect page or 404.
-  if (!body || !looksLikeZip(body)) {
-    if (await fetchIfPresent(new URL('config.json', url + '/').href, signal)) return { kind: 'directory', files: await urlDirectoryPackage(url, signal) };
-  }
+  if ((!body || !looksLikeZip(body)) && (await hasDirectoryConfig(url, body, options))) return { kind: 'directory', files: await urlDirectoryPackage(url, options) };
   if (!body) throw new NeuropodError('IO_FAILED', `cannot fetch ${url}: HTTP 404 (not found)`);
   const fileName = decodeURIComponent(new URL(url).pathname.split('/').pop() || 'model');
-  return { kind: 'file', bytes: body, source: url, fileName, sibling: (path) => fetchBytes(new URL(path, url).href, signal) };
+  return { kind: 'file', bytes: body, source: url, fileName, sibling: (path) => fetchBytes(new URL(path, url).href, options) };
+}
+
+/** Offline, a cached bare model cannot be told from a directory by the network: the bytes we have decide. */
+async function hasDirectoryConfig(url: string, body: Uint8Array | undefined, options: FetchOptions): Promise<boolean> {
+  try {
+    return (await fetchIfPresent(new URL('config.json', url + '/').href, options)) !== undefined;
+  } catch (e) {
+    if (body && options.cache && isNeuropodError(e) && e.code === 'IO_FAILED') return false;
+    throw e;
+  }
 }
 
 async function openPath(path: string): Promise<OpenedSource> {

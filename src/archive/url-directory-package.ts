@@ -1,13 +1,13 @@
 import type { PackageFiles } from './package-files.js';
 import { missingFile, normalizePath, PathIndex } from './path-index.js';
-import { fetchIfPresent } from './fetch-resource.js';
+import { fetchIfPresent, type FetchOptions } from './fetch-resource.js';
 
 /**
  * A package served as a directory (`https://host/models/addition/`). Files are fetched by relative path when an
  * importer asks; a web server cannot list a folder, so `list()` holds the files seen so far plus those named by
  * manifest.json when the package has one.
  */
-export async function urlDirectoryPackage(base: string, signal?: AbortSignal): Promise<PackageFiles> {
+export async function urlDirectoryPackage(base: string, options: FetchOptions = {}): Promise<PackageFiles> {
   const root = base.endsWith('/') ? base : base + '/';
   const index = new PathIndex();
   const fetched = new Map<string, Uint8Array>();
@@ -18,7 +18,7 @@ export async function urlDirectoryPackage(base: string, signal?: AbortSignal): P
     const cached = fetched.get(stored);
     if (cached) return cached;
     if (missing.has(stored.toLowerCase())) return undefined;
-    const body = await fetchIfPresent(new URL(stored, root).href, signal);
+    const body = await fetchIfPresent(new URL(stored, root).href, options);
     if (!body) missing.add(stored.toLowerCase());
     else index.add(stored);
     return body;

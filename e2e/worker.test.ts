@@ -1,0 +1,214 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumOrSkip } from '../src/testing/chromium.js';
+import { BrowserSession } from './browser-session.js';
+import { averagingChainOnnx, weightEchoOnnx } from './worker-models.js';
+
+/** n x n rows of 1, 2, ... n: what averagingChainOnnx maps to itself (see there). */
+const CHAIN_N = 512;
+const ROWS = `new Float32Array(${CHAIN_N * CHAIN_N}).map((_, i) => Math.floor(i / ${CHAIN_N}) + 1)`;
+/** Checks y === x element for element, in the page, and returns a short summary. */
+const SAME_ROWS = `(y, x) => ({ shape: y.shape, same: y.data.length === x.length && y.data.every((v, i) => v === x[i]) })`;
+
+/** Runs `body` (an async function's body) in the page with the engine imported as `engine`. */
+function inPage<T>(page: Page, body: string): Promise<T> {
+  return page.evaluate(`(async () => { const engine = await import('/dist/index.js'); const { load, tensor } = engine; ${body} })()`) as Promise<T>;
+}
+
+describe.skipIf(!chromiumOrSkip('the engine Worker'))('load() in a page runs the engine in a Worker', () => {
+  const session = new BrowserSession();
+  let models: string;
+  beforeAll(async () => {
+    models = await mkdtemp(join(tmpdir(), 'neuropod-web-worker-'));
+    await writeFile(join(models, 'chain-long.onnx'), averagingChainOnnx(CHAIN_N, 24));
+    await writeFile(join(models, 'chain-short.onnx'), averagingChainOnnx(CHAIN_N, 6));
+    await writeFile(join(models, 'weight-echo.onnx'), weightEchoOnnx());
+    await session.start({ mounts: { '/models/': models } });
+  });
+  afterAll(async () => {
+    await session.stop();
+    await rm(models, { recursive: true, force: true });
+  });
+
+  it('starts one Worker per model and gives what worker: false gives, errors included', async () => {
+    const page = await session.page();
+    const out = await inPage<Record<string, unknown>>(page, `
+      const x = tensor(new Float32Array([1, 2, 3, 4]), [2, 2]), y = tensor(new Float32Array([7, 8, 9, 10]), [2, 2]);
+      const run = async (worker) => {
+        const model = await load('../../examples/addition.neuropod', { worker, backend: 'cpu' });
+        const out = (await model.infer({ x, y })).out;
+        const error = await model.infer({ x: tensor(new Int32Array(4), [2, 2]), y }).catch((e) => e);
+        const spec = [model.name, model.platform, model.backend, model.inputs.map((s) => s.name + ':' + s.shape.join('x'))];
+        return { spec, out: [out.dtype, out.shape, Array.from(out.data)], error: [error instanceof engine.NeuropodError, error.code, error.message], profile: model.profile().map((t) => t.op) };
+      };
+      return { inWorker: await run(undefined), inPlace: await run(false), xIntact: Array.from(x.data) };
+    `);
+    expect(page.workers()).toHaveLength(1);
+    // NEUROPOD-FORMAT.md section 7's addition case; the dtype message is Neuropod's (docs/api.md, infer rule 1).
+    const expected = {
+      spec: ['addition_model', 'onnx', 'cpu', ['x:x2', 'y:x2']],
+      out: ['float32', [2, 2], [8, 10, 12, 14]],
+      error: [true, 'SPEC_DTYPE', "Neuropod Error: Tensor 'x' in the input spec is expected to be of type FLOAT_TENSOR, but was of type INT32_TENSOR"],
+      profile: ['Add'],
+    };
+    expect(out).toEqual({ inWorker: expected, inPlace: expected, xIntact: [1, 2, 3, 4] });
+  });
+
+  it('keeps the main thread responsive during a long inference, unlike worker: false', async () => {
+    const page = await session.page();
+    const ticks = await inPage<{ inWorker: unknown; inPlace: unknown }>(page, `
+      const x = ${ROWS};
+      const ticksDuring = async (worker) => {
+        const model = await load('/models/chain-long.onnx', { worker });
+        let ticks = 0;
+        const timer = setInterval(() => ticks++, 10);
+        const started = ticks;
+        const { y } = await model.infer({ x: tensor(x, [${CHAIN_N}, ${CHAIN_N}]) });
+        const during = ticks - started;
+        clearInterval(timer);
+        await model.dispose();
+        return { ticks: during, y: (${SAME_ROWS})(y, x) };
+      };
+      return { inWorker: await ticksDuring(true), inPlace: await ticksDuring(false) };
+    `);
+    // 24 dense 512^3 MatMuls take well over 100 ms here: a free main thread ticks many times, a blocked one never.
+    expect(ticks.inWorker).toMatchObject({ y: { shape: [CHAIN_N, CHAIN_N], same: true } });
+    expect((ticks.inWorker as { ticks: number }).ticks).toBeGreaterThanOrEqual(5);
+    expect(ticks.inPlace).toEqual({ ticks: 0, y: { shape: [CHAIN_N, CHAIN_N], same: true } });
+  });
+
+  it('runs two models at once, each in its own Worker', async () => {
+    const page = await session.page();
+    const out = await inPage<unknown>(page, `
+      const x = ${ROWS};
+      const [a, b] = await Promise.all([load('/models/chain-short.onnx'), load('/models/weight-echo.onnx')]);
+      const [ya, yb] = await Promise.all([a.infer({ x: tensor(x, [${CHAIN_N}, ${CHAIN_N}]) }), b.infer({})]);
+      return [(${SAME_ROWS})(ya.y, x), Array.from(yb.y.data)];
+    `);
+    expect(page.workers()).toHaveLength(2);
+    expect(out).toEqual([{ shape: [CHAIN_N, CHAIN_N], same: true }, [1.5, -2, 4]]);
+  });
+
+  it('copies inputs by default and moves their buffers with transfer: true', async () => {
+    const page = await session.page();
+    const out = await inPage<unknown>(page, `
+      const model = await load('../../examples/addition.neuropod');
+      const x = tensor(new Float32Array([1, 2, 3, 4]), [2, 2]), y = tensor(new Float32Array([7, 8, 9, 10]), [2, 2]);
+      const copied = await model.infer({ x, y });
+      const kept = [x.data.length, y.data.length];
+      const moved = await model.infer({ x, y }, { transfer: true });
+      return { copied: Array.from(copied.out.data), kept, moved: Array.from(moved.out.data), after: [x.data.byteLength, y.data.byteLength] };
+    `);
+    expect(out).toEqual({ copied: [8, 10, 12, 14], kept: [4, 4], moved: [8, 10, 12, 14], after: [0, 0] });
+  });
+
+  it("copies an output that is the model's own weight, so later calls still see the weight", async () => {
+    const page = await session.page();
+    const out = await inPage<unknown>(page, `
+      const model = await load('/models/weight-echo.onnx');
+      const first = (await model.infer({})).y;
+      first.data[0] = 99;
+      const second = (await model.infer({})).y;
+      return [Array.from(first.data), Array.from(second.data)];
+    `);
+    expect(out).toEqual([[99, -2, 4], [1.5, -2, 4]]);
+  });
+
+  it('queues calls in order and cancels a queued call with its signal', async () => {
+    const page = await session.page();
+    const events = await inPage<string[]>(page, `
+      const model = await load('/models/chain-short.onnx');
+      const x = tensor(${ROWS}, [${CHAIN_N}, ${CHAIN_N}]);
+      const events = [];
+      const note = (name, p) => p.then((r) => events.push(name + ' ok ' + r.y.data[${CHAIN_N * CHAIN_N - 1}]), (e) => events.push(name + ' ' + e.code + ': ' + e.message));
+      const cancel = new AbortController();
+      const calls = [note('a', model.infer({ x })), note('b', model.infer({ x }, { signal: cancel.signal })), note('c', model.infer({ x }))];
+      cancel.abort();
+      await Promise.all(calls);
+      return events;
+    `);
+    expect(events).toEqual(['b ABORTED: infer() was cancelled', `a ok ${CHAIN_N}`, `c ok ${CHAIN_N}`]);
+  });
+
+  it('cancels load() with its signal and ends that Worker', async () => {
+    const page = await session.page();
+    const out = await inPage<unknown>(page, `
+      const cancel = new AbortController();
+      const loading = load('/models/chain-long.onnx', { signal: cancel.signal });
+      cancel.abort();
+      const e = await loading.catch((e) => e);
+      return [e.code, e.message];
+    `);
+    expect(out).toEqual(['ABORTED', 'load() was cancelled']);
+    await expect.poll(() => page.workers().length).toBe(0);
+  });
+
+  it('rejects calls after dispose() with DISPOSED and ends the Worker', async () => {
+    const page = await session.page();
+    const out = await inPage<unknown>(page, `
+      const model = await load('/models/weight-echo.onnx');
+      await model.dispose();
+      const e = await model.infer({}).catch((e) => e);
+      return [e.code, e.message];
+    `);
+    expect(out).toEqual(['DISPOSED', "model 'weight-echo' was disposed; load it again to run it"]);
+    await expect.poll(() => page.workers().length).toBe(0);
+  });
+
+  for (const [how, crash, reason] of [
+    ['closes itself', 'self.close()', 'stopped (it closed itself, ran out of memory or was ended by the browser)'],
+    ['throws an uncaught error', "throw new Error('boom')", 'had an uncaught error: Uncaught Error: boom'],
+  ] as const) {
+    it(`rejects pending calls when the Worker ${how}, then the next call loads the model again in a fresh Worker`, async () => {
+      const page = await session.page();
+      await inPage(page, `
+        const bytes = await (await fetch('/models/weight-echo.onnx')).arrayBuffer();
+        window.model = await load(bytes);
+        window.bytes = bytes;
+      `);
+      const [first] = page.workers();
+      // The next message the Worker reads (the first infer) ends it before the engine sees the call: reading
+      // MessageEvent.data is the first thing Comlink does with a message.
+      await first!.evaluate(`{
+        const data = Object.getOwnPropertyDescriptor(MessageEvent.prototype, 'data');
+        Object.defineProperty(MessageEvent.prototype, 'data', { configurable: true, get() {
+          Object.defineProperty(MessageEvent.prototype, 'data', data);
+          ${crash};
+          return undefined;
+        } });
+        0;
+      }`);
+      const out = await inPage<unknown>(page, `
+        const settled = (p) => p.then((r) => Array.from(r.y.data), (e) => [e.code, e.message]);
+        const pending = await Promise.all([settled(model.infer({})), settled(model.infer({}))]);
+        const next = await settled(model.infer({}));
+        return { pending, next, name: model.name, bytesKept: bytes.byteLength };
+      `);
+      const rejected = ['WORKER_CRASHED', `model 'weight_echo': the engine Worker ${reason}; its pending calls were rejected, and the next call starts a fresh Worker and loads the model again`];
+      expect(out).toMatchObject({ pending: [rejected, rejected], next: [1.5, -2, 4], name: 'weight_echo', bytesKept: weightEchoOnnx().length });
+      await expect.poll(() => page.workers().length).toBe(1);
+      expect(page.workers()[0]).not.toBe(first);
+    });
+  }
+
+  it("runs in place inside the caller's own Worker", async () => {
+    const page = await session.page();
+    const out = await inPage<unknown>(page, `
+      const source = \`
+        let started = 0;
+        const RealWorker = self.Worker;
+        self.Worker = class extends RealWorker { constructor(...a) { super(...a); started++; } };
+        const { load, tensor } = await import('\${location.origin}/dist/index.js');
+        const model = await load('\${location.origin}/examples/addition.neuropod');
+        const { out } = await model.infer({ x: tensor([1, 2, 3, 4], [2, 2]), y: tensor([7, 8, 9, 10], [2, 2]) });
+        postMessage({ out: Array.from(out.data), started });
+      \`;
+      const worker = new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })), { type: 'module' });
+      return new Promise((resolve, reject) => { worker.onmessage = (e) => resolve(e.data); worker.onerror = (e) => reject(new Error(e.message)); });
+    `);
+    expect(out).toEqual({ out: [8, 10, 12, 14], started: 0 });
+  });
+});

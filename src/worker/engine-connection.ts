@@ -1,0 +1,83 @@
+import * as Comlink from 'comlink';
+import { NeuropodError } from '../api/errors.js';
+import type { EngineApi } from './engine-worker.js';
+
+/**
+ * One engine Worker and the ways it can die. `call` settles with the Worker's answer or, when the Worker dies
+ * first, with WORKER_CRASHED; `onDeath` hears of a death even when no call is pending.
+ */
+export class EngineConnection {
+  /** Every EngineApi method already answers a promise, so the proxy has the API's own types. */
+  readonly remote: EngineApi;
+  private readonly proxy: Comlink.Remote<EngineApi>;
+  private readonly died: Promise<never>;
+  private reject!: (e: NeuropodError) => void;
+  private ended = false;
+
+  private constructor(
+    private readonly worker: Worker,
+    private readonly onDeath: (connection: EngineConnection, reason: string) => void,
+  ) {
+    this.proxy = Comlink.wrap<EngineApi>(worker);
+    this.remote = this.proxy as unknown as EngineApi;
+    this.died = new Promise<never>((_, reject) => (this.reject = reject));
+    this.died.catch(() => {});
+    worker.addEventListener('error', (e) => {
+      e.preventDefault();
+      this.die(`had an uncaught error: ${(e as ErrorEvent).message || 'the Worker script could not be loaded or run'}`);
+    });
+    worker.addEventListener('messageerror', () => this.die('sent a message that could not be read'));
+  }
+
+  /** Starts a Worker from dist/worker.js and waits until it holds its life lock. */
+  static async start(onDeath: (connection: EngineConnection, reason: string) => void): Promise<EngineConnection> {
+    const { worker, revoke } = spawnEngineWorker();
+    const connection = new EngineConnection(worker, onDeath);
+    try {
+      await connection.watchLife();
+      return connection;
+    } catch (e) {
+      connection.terminate();
+      throw e;
+    } finally {
+      revoke();
+    }
+  }
+
+  call<T>(work: (remote: EngineApi) => Promise<T>): Promise<T> {
+    return Promise.race([work(this.remote), this.died]);
+  }
+
+  /** Ends the Worker on purpose: no death is reported, and calls still pending never settle through it. */
+  terminate(): void {
+    this.ended = true;
+    this.proxy[Comlink.releaseProxy]();
+    this.worker.terminate();
+  }
+
+  private async watchLife(): Promise<void> {
+    const name = `neuropod-web-engine-${crypto.randomUUID()}`;
+    if (!(await this.call((remote) => remote.holdLifeLock(name)))) return;
+    // Granted only once the Worker's hold ends, which is when the Worker ends.
+    void navigator.locks.request(name, () => this.die('stopped (it closed itself, ran out of memory or was ended by the browser)'));
+  }
+
+  private die(reason: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.worker.terminate();
+    this.reject(new NeuropodError('WORKER_CRASHED', `the engine Worker ${reason}`));
+    this.onDeath(this, reason);
+  }
+}
+
+/**
+ * dist/worker.js beside this module. A page may import the engine from another origin (a CDN, with CORS), but a
+ * Worker cannot be started from a cross-origin URL: then a same-origin blob module starts it by importing it.
+ */
+function spawnEngineWorker(): { worker: Worker; revoke: () => void } {
+  const url = new URL(/* @vite-ignore */ './worker.js', import.meta.url);
+  if (url.origin === globalThis.location?.origin) return { worker: new Worker(url, { type: 'module' }), revoke: () => {} };
+  const shim = URL.createObjectURL(new Blob([`import ${JSON.stringify(url.href)};\n`], { type: 'text/javascript' }));
+  return { worker: new Worker(shim, { type: 'module' }), revoke: () => URL.revokeObjectURL(shim) };
+}
