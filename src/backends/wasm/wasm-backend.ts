@@ -2,8 +2,9 @@ import { convWasmKernels } from '../../../kernels/conv-wasm.js';
 import { referenceKernels } from '../../../kernels/index.js';
 import { matmulWasmKernels } from '../../../kernels/matmul-wasm.js';
 import { KernelTable } from '../../../kernels/registry.js';
-import type { Graph, Model } from '../../graph/ir.js';
+import type { Graph } from '../../graph/ir.js';
 import { fuseConvEpilogues } from '../../graph/passes/fuse-conv-epilogue.js';
+import { checkAssumedInputs, planGraph } from '../../graph/passes/plan-graph.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { Backend } from '../../runtime/backend.js';
 import { GraphExecutor, subgraphsOf, type OpTiming } from '../../runtime/executor.js';
@@ -50,15 +51,19 @@ function honestProfile(rt: WasmKernelRuntime, target: OpTiming[]): OpTiming[] {
 export const wasmBackend: Backend = {
   name: 'wasm',
   unavailable: async () => simdUnavailable(),
-  async prepare(source: Model) {
+  async prepare(source, options) {
     const modules = await wasmKernelModules();
-    const model = fuseConvEpilogues(source);
+    new GraphExecutor(source, referenceKernels).checkSupported();
+    const planned = planGraph(source, { keep: options.keep });
+    const model = fuseConvEpilogues(planned.model);
     const rt = new WasmKernelRuntime(modules, constantsOf(model.graph));
     const executor = new GraphExecutor(model, new WasmFirstKernels(new KernelTable([matmulWasmKernels(rt), convWasmKernels(rt)])));
-    executor.checkSupported();
     return {
       backend: 'wasm',
-      run: async (feeds, wanted, profile) => executor.run(new Map(feeds), wanted, profile && honestProfile(rt, profile)),
+      run: async (feeds, wanted, profile) => {
+        checkAssumedInputs(planned, feeds);
+        return executor.run(new Map(feeds), wanted, profile && honestProfile(rt, profile));
+      },
       dispose: () => rt.dispose(),
     };
   },
