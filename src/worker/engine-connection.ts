@@ -72,12 +72,15 @@ export class EngineConnection {
 }
 
 /**
- * dist/worker.js beside this module. A page may import the engine from another origin (a CDN, with CORS), but a
- * Worker cannot be started from a cross-origin URL: then a same-origin blob module starts it by importing it.
+ * dist/worker.js beside this module, started directly where it can be. Otherwise a same-origin blob module starts
+ * it by importing it: a Worker cannot be started from another origin (the engine imported from a CDN, with CORS),
+ * and a Worker's own script is matched to a service worker by its URL, so an offline app whose service worker's
+ * scope does not cover dist/ would not get it; a blob Worker belongs to the page's service worker instead.
  */
 function spawnEngineWorker(): { worker: Worker; revoke: () => void } {
   const url = new URL(/* @vite-ignore */ './worker.js', import.meta.url);
-  if (url.origin === globalThis.location?.origin) return { worker: new Worker(url, { type: 'module' }), revoke: () => {} };
+  const controlled = Boolean(globalThis.navigator?.serviceWorker?.controller);
+  if (url.origin === globalThis.location?.origin && !controlled) return { worker: new Worker(url, { type: 'module' }), revoke: () => {} };
   const shim = URL.createObjectURL(new Blob([`import ${JSON.stringify(url.href)};\n`], { type: 'text/javascript' }));
   return { worker: new Worker(shim, { type: 'module' }), revoke: () => URL.revokeObjectURL(shim) };
 }
