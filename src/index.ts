@@ -3,6 +3,7 @@ export { load, type InferInputs, type Model } from './api/model.js';
 export { BACKENDS, type BackendChoice, type BackendName, type InferOptions, type LoadOptions } from './api/options.js';
 export { ERROR_CODES, isNeuropodError, NeuropodError, type ErrorCode } from './api/errors.js';
 export type { PackageSource } from './archive/open-package.js';
+export { clearPackageCache, PACKAGE_CACHE_NAME } from './archive/package-cache.js';
 export { tensor, Tensor, type Shape } from './tensor/tensor.js';
 export { DTYPES, NEUROPOD_DTYPES, type DType, type TensorData } from './tensor/dtype.js';
 export type { NeuropodConfig, Platform, SpecDim, TensorSpec } from './spec/types.js';
