@@ -42,7 +42,8 @@ describe.skipIf(!chromiumOrSkip('the engine Worker'))('load() in a page runs the
         const out = (await model.infer({ x, y })).out;
         const error = await model.infer({ x: tensor(new Int32Array(4), [2, 2]), y }).catch((e) => e);
         const spec = [model.name, model.platform, model.backend, model.inputs.map((s) => s.name + ':' + s.shape.join('x'))];
-        return { spec, out: [out.dtype, out.shape, Array.from(out.data)], error: [error instanceof engine.NeuropodError, error.code, error.message], profile: model.profile().map((t) => t.op) };
+        const selfTest = await model.selfTest().catch((e) => [e.code, e.message]);
+        return { spec, out: [out.dtype, out.shape, Array.from(out.data)], error: [error instanceof engine.NeuropodError, error.code, error.message], profile: model.profile().map((t) => t.op), selfTest };
       };
       return { inWorker: await run(undefined), inPlace: await run(false), xIntact: Array.from(x.data) };
     `);
@@ -53,6 +54,7 @@ describe.skipIf(!chromiumOrSkip('the engine Worker'))('load() in a page runs the
       out: ['float32', [2, 2], [8, 10, 12, 14]],
       error: [true, 'SPEC_DTYPE', "Neuropod Error: Tensor 'x' in the input spec is expected to be of type FLOAT_TENSOR, but was of type INT32_TENSOR"],
       profile: ['Add'],
+      selfTest: ['ARCHIVE_ENTRY_MISSING', `selfTest(): ${session.server.url}/examples/addition.neuropod has no test_data.pkl (Neuropod's packager writes it when given test_input_data and test_expected_out)`],
     };
     expect(out).toEqual({ inWorker: expected, inPlace: expected, xIntact: [1, 2, 3, 4] });
   });
