@@ -118,39 +118,45 @@
       (local.set $j (i32.add (local.get $j) (i32.const 8)))
       (br $panels))))
 
-  ;; Four neighbouring inputs a stride apart starting at p: one load for stride 1, two and a shuffle for 2.
-  (func $strided4 (param $p i32) (param $sw i32) (result v128)
-    (if (result v128) (i32.eq (local.get $sw) (i32.const 1))
-      (then (v128.load (local.get $p)))
-      (else (if (result v128) (i32.eq (local.get $sw) (i32.const 2))
-        (then (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (v128.load (local.get $p)) (v128.load offset=16 (local.get $p))))
-        (else (f32x4.replace_lane 3 (f32x4.replace_lane 2 (f32x4.replace_lane 1 (v128.load32_splat (local.get $p))
-                (f32.load (i32.add (local.get $p) (i32.shl (local.get $sw) (i32.const 2)))))
-                (f32.load (i32.add (local.get $p) (i32.shl (local.get $sw) (i32.const 3)))))
-                (f32.load (i32.add (local.get $p) (i32.mul (local.get $sw) (i32.const 12))))))))))
-
-  ;; Four outputs of row oh from ow on, every tap inside the row (the caller checked); the taps' rows may be padding.
+;; Four outputs of row oh from ow on, every tap inside the row (the caller checked); taps whose row is padding
+  ;; are skipped. Strides 1 and 2 (all of MobileNet's) read with whole-vector loads, others lane by lane.
   (func $dw_vector (param $plane i32) (param $w i32) (param $bias f32) (param $H i32) (param $W i32) (param $kh i32) (param $kw i32)
         (param $sh i32) (param $sw i32) (param $pt i32) (param $pl i32) (param $dh i32) (param $dw i32)
         (param $oh i32) (param $ow i32) (result v128)
-    (local $acc v128) (local $ky i32) (local $kx i32) (local $ih i32) (local $row i32) (local $tap i32)
+    (local $acc v128) (local $ky i32) (local $kx i32) (local $ih i32) (local $p i32) (local $tap i32) (local $step i32)
     (local.set $acc (f32x4.splat (local.get $bias)))
+    (local.set $step (i32.shl (local.get $dw) (i32.const 2)))
     (block $ky_done (loop $kys
       (br_if $ky_done (i32.ge_s (local.get $ky) (local.get $kh)))
       (local.set $ih (i32.add (i32.sub (i32.mul (local.get $oh) (local.get $sh)) (local.get $pt)) (i32.mul (local.get $ky) (local.get $dh))))
       (if (i32.lt_u (local.get $ih) (local.get $H))
         (then
-          (local.set $row (i32.add (local.get $plane)
+          (local.set $p (i32.add (local.get $plane)
             (i32.shl (i32.add (i32.mul (local.get $ih) (local.get $W)) (i32.sub (i32.mul (local.get $ow) (local.get $sw)) (local.get $pl))) (i32.const 2))))
           (local.set $tap (i32.add (local.get $w) (i32.shl (i32.mul (local.get $ky) (local.get $kw)) (i32.const 2))))
-          (local.set $kx (i32.const 0))
-          (block $kx_done (loop $kxs
-            (br_if $kx_done (i32.ge_s (local.get $kx) (local.get $kw)))
-            (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (v128.load32_splat (local.get $tap))
-              (call $strided4 (i32.add (local.get $row) (i32.shl (i32.mul (local.get $kx) (local.get $dw)) (i32.const 2))) (local.get $sw)))))
-            (local.set $tap (i32.add (local.get $tap) (i32.const 4)))
-            (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
-            (br $kxs)))))
+          (local.set $kx (local.get $kw))
+          (if (i32.eq (local.get $sw) (i32.const 1))
+            (then (loop $s1
+              (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (v128.load32_splat (local.get $tap)) (v128.load (local.get $p)))))
+              (local.set $tap (i32.add (local.get $tap) (i32.const 4)))
+              (local.set $p (i32.add (local.get $p) (local.get $step)))
+              (br_if $s1 (local.tee $kx (i32.sub (local.get $kx) (i32.const 1))))))
+            (else (if (i32.eq (local.get $sw) (i32.const 2))
+              (then (loop $s2
+                (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (v128.load32_splat (local.get $tap))
+                  (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (v128.load (local.get $p)) (v128.load offset=16 (local.get $p))))))
+                (local.set $tap (i32.add (local.get $tap) (i32.const 4)))
+                (local.set $p (i32.add (local.get $p) (local.get $step)))
+                (br_if $s2 (local.tee $kx (i32.sub (local.get $kx) (i32.const 1))))))
+              (else (loop $sn
+                (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (v128.load32_splat (local.get $tap))
+                  (f32x4.replace_lane 3 (f32x4.replace_lane 2 (f32x4.replace_lane 1 (v128.load32_splat (local.get $p))
+                    (f32.load (i32.add (local.get $p) (i32.shl (local.get $sw) (i32.const 2)))))
+                    (f32.load (i32.add (local.get $p) (i32.shl (local.get $sw) (i32.const 3)))))
+                    (f32.load (i32.add (local.get $p) (i32.mul (local.get $sw) (i32.const 12))))))))
+                (local.set $tap (i32.add (local.get $tap) (i32.const 4)))
+                (local.set $p (i32.add (local.get $p) (local.get $step)))
+                (br_if $sn (local.tee $kx (i32.sub (local.get $kx) (i32.const 1)))))))))))
       (local.set $ky (i32.add (local.get $ky) (i32.const 1)))
       (br $kys)))
     (local.get $acc))
