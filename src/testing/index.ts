@@ -9,6 +9,7 @@ export { readNpz } from './npz.js';
 export { readJsonTensors, tensorFromJson, tensorToJson, tensorsToJson, type JsonTensor } from './json-tensors.js';
 export { readTensorProto } from '../formats/onnx/decode.js';
 export { readNeuropodTestData, type NeuropodTestData } from '../formats/pickle/test-data.js';
+export type { SelfTestOptions, SelfTestReport } from './self-test.js';
 export { fetchServerOutputs, fetchServerSpec, type ServerRequestOptions } from '../serve/client.js';
 export { decodeTensorFrame, encodeTensorFrame, TENSOR_FRAME_TYPE } from '../serve/tensor-frame.js';
 export { Tensor, tensor } from '../tensor/tensor.js';

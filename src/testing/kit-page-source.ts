@@ -43,6 +43,7 @@ export const KIT_PAGE_FUNCTION = String.raw`async (command) => {
       }
       return { outputs: answer };
     }
+    if (command.op === 'selfTest') return { report: await kit.model.selfTest(command.options) };
     if (command.op === 'close') {
       await kit.model?.dispose();
       kit.model = undefined;

@@ -8,6 +8,7 @@ import { tensor, Tensor } from '../tensor/tensor.js';
 import { compareOutputs, type CompareOptions, type TensorLike, type TensorMap } from './compare.js';
 import { formatReport } from './format-report.js';
 import { KIT_PAGE_FUNCTION, KIT_PAGE_HTML } from './kit-page-source.js';
+import type { SelfTestOptions, SelfTestReport } from './self-test.js';
 import { repoRoot } from './shared-fixtures.js';
 import { startStaticServer, type StaticServer } from './static-server.js';
 
@@ -51,6 +52,8 @@ export interface BrowserModel {
   page: KitPage;
   /** Runs the model in the page; the outputs come back to the test as tensors. */
   infer(inputs: Readonly<Record<string, TensorLike>>, options?: { outputs?: readonly string[] }): Promise<Record<string, Tensor>>;
+  /** model.selfTest() in the page: the package's test_data.pkl on this browser's backend. */
+  selfTest(options?: SelfTestOptions): Promise<SelfTestReport>;
   /** Disposes the model, closes the page if the kit opened it, and stops the server. */
   close(): Promise<void>;
 }
@@ -66,6 +69,8 @@ interface WireTensor {
  * Serves `modelPath` (a .neuropod zip, a package directory, a bare .onnx or TF.js model.json) and the engine on a
  * cross-origin-isolated loopback server, opens it in a page and loads it on the chosen backend.
  */
+type OpenedInPage = Omit<BrowserModel, 'url' | 'page' | 'infer' | 'selfTest' | 'close'>;
+
 export async function openBrowserModel(target: KitPage | KitPageSource, modelPath: string, options: BrowserModelOptions = {}): Promise<BrowserModel> {
   const distDir = resolve(options.distDir ?? join(repoRoot, 'dist'));
   if (!existsSync(join(distDir, 'index.js'))) throw new NeuropodError('IO_FAILED', `${distDir}/index.js is missing: build the engine first (npm run build)`);
@@ -83,7 +88,7 @@ export async function openBrowserModel(target: KitPage | KitPageSource, modelPat
     await page.goto(`${server.url}/`);
     const modelUrl = isDirectory ? '/model/' : `/model/${encodeURIComponent(basename(path))}`;
     const loadOptions = { backend: options.backend ?? 'auto', ...(options.worker === undefined ? {} : { worker: options.worker }), ...(options.validate === undefined ? {} : { validate: options.validate }) };
-    const opened = await runInPage<Omit<BrowserModel, 'url' | 'page' | 'infer' | 'close'>>(page, { op: 'open', engineUrl: '/neuropod-web/index.js', modelUrl, options: loadOptions }, modelPath);
+    const opened = await runInPage<OpenedInPage>(page, { op: 'open', engineUrl: '/neuropod-web/index.js', modelUrl, options: loadOptions }, modelPath);
     return browserModel(opened, page, server, ownsPage, modelPath);
   } catch (e) {
     if (ownsPage) await page?.close().catch(() => undefined);
@@ -92,7 +97,7 @@ export async function openBrowserModel(target: KitPage | KitPageSource, modelPat
   }
 }
 
-function browserModel(opened: Omit<BrowserModel, 'url' | 'page' | 'infer' | 'close'>, page: KitPage, server: StaticServer, ownsPage: boolean, what: string): BrowserModel {
+function browserModel(opened: OpenedInPage, page: KitPage, server: StaticServer, ownsPage: boolean, what: string): BrowserModel {
   return {
     ...opened,
     url: server.url,
@@ -102,6 +107,7 @@ function browserModel(opened: Omit<BrowserModel, 'url' | 'page' | 'infer' | 'clo
       const answer = await runInPage<{ outputs: Record<string, WireTensor> }>(page, { op: 'infer', inputs: wire, outputs: options.outputs ?? [] }, what);
       return Object.fromEntries(Object.entries(answer.outputs).map(([name, t]) => [name, fromWire(t)]));
     },
+    selfTest: async (options = {}) => (await runInPage<{ report: SelfTestReport }>(page, { op: 'selfTest', options }, what)).report,
     close: async () => {
       await runInPage(page, { op: 'close' }, what).catch(() => undefined);
       if (ownsPage) await page.close();
