@@ -1,9 +1,10 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumOrSkip } from '../src/testing/chromium.js';
+import { repoRoot } from '../src/testing/shared-fixtures.js';
 import { BrowserSession } from './browser-session.js';
 import { averagingChainOnnx, weightEchoOnnx } from './worker-models.js';
 
@@ -26,6 +27,9 @@ describe.skipIf(!chromiumOrSkip('the engine Worker'))('load() in a page runs the
     await writeFile(join(models, 'chain-long.onnx'), averagingChainOnnx(CHAIN_N, 24));
     await writeFile(join(models, 'chain-short.onnx'), averagingChainOnnx(CHAIN_N, 6));
     await writeFile(join(models, 'weight-echo.onnx'), weightEchoOnnx());
+    // The engine without its worker.js beside it, as a page would find it if only index.js and its chunks were copied.
+    await mkdir(join(models, 'lib'));
+    for (const f of await readdir(join(repoRoot, 'dist'))) if (f.endsWith('.js') && f !== 'worker.js') await copyFile(join(repoRoot, 'dist', f), join(models, 'lib', f));
     await session.start({ mounts: { '/models/': models } });
   });
   afterAll(async () => {
@@ -196,7 +200,19 @@ describe.skipIf(!chromiumOrSkip('the engine Worker'))('load() in a page runs the
     });
   }
 
-  it("runs in place inside the caller's own Worker", async () => {
+  it('says which Worker script it could not load when worker.js is not beside index.js', async () => {
+    const page = await session.page();
+    const out = await page.evaluate(`(async () => {
+      const { load } = await import('/models/lib/index.js');
+      return load('/models/weight-echo.onnx').then(() => 'loaded', (e) => [e.code, e.message]);
+    })()`);
+    expect(out).toEqual([
+      'WORKER_CRASHED',
+      `the engine Worker could not load or run its script ${session.server.url}/models/lib/worker.js (dist/worker.js is served beside dist/index.js, with CORS when it is of another origin)`,
+    ]);
+  });
+
+  it("runs in place inside the caller's own Worker, and in a nested one with worker: true", async () => {
     const page = await session.page();
     const out = await inPage<unknown>(page, `
       const source = \`
@@ -206,11 +222,14 @@ describe.skipIf(!chromiumOrSkip('the engine Worker'))('load() in a page runs the
         const { load, tensor } = await import('\${location.origin}/dist/index.js');
         const model = await load('\${location.origin}/examples/addition.neuropod');
         const { out } = await model.infer({ x: tensor([1, 2, 3, 4], [2, 2]), y: tensor([7, 8, 9, 10], [2, 2]) });
-        postMessage({ out: Array.from(out.data), started });
+        const startedInPlace = started;
+        const nested = await load('\${location.origin}/models/weight-echo.onnx', { worker: true });
+        const { y } = await nested.infer({});
+        postMessage({ out: Array.from(out.data), started: startedInPlace, nested: [Array.from(y.data), started] });
       \`;
       const worker = new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })), { type: 'module' });
       return new Promise((resolve, reject) => { worker.onmessage = (e) => resolve(e.data); worker.onerror = (e) => reject(new Error(e.message)); });
     `);
-    expect(out).toEqual({ out: [8, 10, 12, 14], started: 0 });
+    expect(out).toEqual({ out: [8, 10, 12, 14], started: 0, nested: [[1.5, -2, 4], 1] });
   });
 });

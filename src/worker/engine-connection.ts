@@ -14,8 +14,11 @@ export class EngineConnection {
   private reject!: (e: NeuropodError) => void;
   private ended = false;
 
+  private started = false;
+
   private constructor(
     private readonly worker: Worker,
+    private readonly scriptUrl: string,
     private readonly onDeath: (connection: EngineConnection, reason: string) => void,
   ) {
     this.proxy = Comlink.wrap<EngineApi>(worker);
@@ -24,17 +27,20 @@ export class EngineConnection {
     this.died.catch(() => {});
     worker.addEventListener('error', (e) => {
       e.preventDefault();
-      this.die(`had an uncaught error: ${(e as ErrorEvent).message || 'the Worker script could not be loaded or run'}`);
+      const message = (e as ErrorEvent).message;
+      if (message) this.die(`had an uncaught error: ${message}`);
+      else this.die(this.started ? 'failed' : `could not load or run its script ${this.scriptUrl} (dist/worker.js is served beside dist/index.js, with CORS when it is of another origin)`);
     });
     worker.addEventListener('messageerror', () => this.die('sent a message that could not be read'));
   }
 
   /** Starts a Worker from dist/worker.js and waits until it holds its life lock. */
   static async start(onDeath: (connection: EngineConnection, reason: string) => void): Promise<EngineConnection> {
-    const { worker, revoke } = spawnEngineWorker();
-    const connection = new EngineConnection(worker, onDeath);
+    const { worker, url, revoke } = spawnEngineWorker();
+    const connection = new EngineConnection(worker, url, onDeath);
     try {
       await connection.watchLife();
+      connection.started = true;
       return connection;
     } catch (e) {
       connection.terminate();
@@ -77,10 +83,10 @@ export class EngineConnection {
  * and a Worker's own script is matched to a service worker by its URL, so an offline app whose service worker's
  * scope does not cover dist/ would not get it; a blob Worker belongs to the page's service worker instead.
  */
-function spawnEngineWorker(): { worker: Worker; revoke: () => void } {
+function spawnEngineWorker(): { worker: Worker; url: string; revoke: () => void } {
   const url = new URL(/* @vite-ignore */ './worker.js', import.meta.url);
   const controlled = Boolean(globalThis.navigator?.serviceWorker?.controller);
-  if (url.origin === globalThis.location?.origin && !controlled) return { worker: new Worker(url, { type: 'module' }), revoke: () => {} };
+  if (url.origin === globalThis.location?.origin && !controlled) return { worker: new Worker(url, { type: 'module' }), url: url.href, revoke: () => {} };
   const shim = URL.createObjectURL(new Blob([`import ${JSON.stringify(url.href)};\n`], { type: 'text/javascript' }));
-  return { worker: new Worker(shim, { type: 'module' }), revoke: () => URL.revokeObjectURL(shim) };
+  return { worker: new Worker(shim, { type: 'module' }), url: url.href, revoke: () => URL.revokeObjectURL(shim) };
 }

@@ -32,13 +32,23 @@ export async function loadInWorker(source: PackageSource, options: LoadOptions):
  * them again.
  */
 function transportable(source: PackageSource): PackageSource | WireBytes {
-  if (typeof source === 'string') return new URL(source, document.baseURI).href;
+  if (typeof source === 'string') return resolvedHere(source);
   if (source instanceof URL) return source.href;
   if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
     const view = source instanceof ArrayBuffer ? new Uint8Array(source) : new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
     return { kind: 'neuropod-bytes', blob: new Blob([view as Uint8Array<ArrayBuffer>]), asBuffer: source instanceof ArrayBuffer };
   }
   return source;
+}
+
+/** Against the page's base URL, or the calling Worker's location; a base that cannot resolve (blob:) leaves it as is. */
+function resolvedHere(url: string): string {
+  const base = globalThis.document?.baseURI ?? globalThis.location?.href;
+  try {
+    return new URL(url, base).href;
+  } catch {
+    return url;
+  }
 }
 
 interface Job {
