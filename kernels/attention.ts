@@ -9,7 +9,8 @@ import type { Value } from '../src/graph/value.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { attend, concatSequence, rotate, toHeadsFirst, toSequenceFirst } from './attention-core.js';
 import { fromNumbers, optionalTensor, tensorInput, toIndices, toNumbers } from './elements.js';
-import type { KernelContext, KernelDef } from './registry.js';
+import type { KernelContext, KernelDef, ShapeFn } from './registry.js';
+import { sameShape, withShapes } from './shape-rules.js';
 
 type Inputs = (Value | undefined)[];
 
@@ -113,7 +114,22 @@ function rotaryEmbedding(inputs: Inputs, ctx: KernelContext): Tensor {
   return fromNumbers(x.dtype, x.shape, v);
 }
 
-export const attentionKernels: KernelDef[] = [
+/**
+ * Attention-23's Y: a 4-D Q [B, qH, qS, h] gives [B, qH, qS, v_head]; a 3-D Q [B, qS, qH·h] gives
+ * [B, qS, q_num_heads · v_head] with v_head = V's width / kv_num_heads.
+ */
+const attentionShape: ShapeFn = (inputs, ctx) => {
+  const q = inputs[0]?.dims, v = inputs[2]?.dims, dtype = inputs[0]?.dtype;
+  if (q?.length === 4) return [{ dtype, dims: [q[0]!, q[1]!, q[2]!, v?.length === 4 ? v[3]! : null] }];
+  if (q?.length !== 3) return [{ dtype }];
+  const qHeads = ctx.attrs.int('q_num_heads'), kvHeads = ctx.attrs.int('kv_num_heads'), width = v?.length === 3 ? v[2] : undefined;
+  const vHead = typeof width === 'number' && kvHeads && width % kvHeads === 0 ? width / kvHeads : v?.length === 4 && typeof v[3] === 'number' ? v[3] : null;
+  return [{ dtype, dims: [q[0]!, q[1]!, qHeads && vHead !== null ? qHeads * vHead : null] }];
+};
+
+const ATTENTION_SHAPES = { Attention: attentionShape, RotaryEmbedding: sameShape };
+
+export const attentionKernels: KernelDef[] = withShapes([
   { op: 'Attention', since: 23, run: (inputs, ctx) => attention(inputs, ctx) },
   { op: 'RotaryEmbedding', since: 23, run: (inputs, ctx) => [rotaryEmbedding(inputs, ctx)] },
-];
+], ATTENTION_SHAPES);

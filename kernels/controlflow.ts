@@ -9,7 +9,8 @@ import { allocate } from '../src/tensor/dtype.js';
 import { Tensor, sizeOf } from '../src/tensor/tensor.js';
 import { copyElements, stackAlongAxis, takeAlongAxis } from './axis-stack.js';
 import { optionalTensor, tensorInput } from './elements.js';
-import type { KernelContext, KernelDef } from './registry.js';
+import type { KernelContext, KernelDef, ShapeFn, ShapeInfo } from './registry.js';
+import { mergeInfos, sameInfo, withShapes } from './shape-rules.js';
 
 function truth(t: Tensor): boolean {
   if (t.size < 1) throw new NeuropodError('INFERENCE_FAILED', `a condition tensor is empty`);
@@ -165,4 +166,36 @@ function padFirstAxis(t: Tensor, length: number): Tensor {
   return new Tensor(t.dtype, [length, ...t.shape.slice(1)], out);
 }
 
-export const controlflowKernels: KernelDef[] = [ifKernel, loopKernel, scan8, scan9];
+/** If: the taken branch's outputs when the condition is a constant, else what both branches agree on. */
+const ifShape: ShapeFn = (_inputs, ctx) => {
+  const cond = ctx.constant(0);
+  const run = (name: string) => ctx.inferSubgraph(ctx.attrs.require(name, 'graph'), []);
+  if (cond) return run(truth(cond) ? 'then_branch' : 'else_branch');
+  const [a, b] = [run('then_branch'), run('else_branch')];
+  return ctx.node.outputs.map((_, i) => mergeInfos(a[i], b[i]));
+};
+
+/** Rounds of the Loop body tried before the carried values' shapes are given up as unknown. */
+const LOOP_SHAPE_ROUNDS = 8;
+
+/**
+ * Loop: the carried values hold whatever shape every iteration (and zero iterations) leaves, found as a fixed
+ * point of merging the body's outputs into its inputs; scan outputs stack an unknown count of the body's.
+ */
+const loopShape: ShapeFn = (inputs, ctx) => {
+  const body = ctx.attrs.require('body', 'graph');
+  const n = inputs.length - 2, nScans = body.outputs.length - 1 - n;
+  let carried: (ShapeInfo | undefined)[] = inputs.slice(2);
+  for (let round = 0; round < LOOP_SHAPE_ROUNDS; round++) {
+    const outs = ctx.inferSubgraph(body, [{ dtype: 'int64', dims: [] }, { dtype: 'bool', dims: [] }, ...carried]);
+    const next = carried.map((c, i) => mergeInfos(c, outs[1 + i]));
+    if (next.every((x, i) => sameInfo(x, carried[i]))) {
+      const scans = outs.slice(1 + n).map((s) => ({ dtype: s?.dtype, dims: s?.dims ? [null, ...s.dims] : undefined }));
+      return [...next, ...scans];
+    }
+    carried = next;
+  }
+  return [...carried.map((c) => ({ dtype: c?.dtype })), ...new Array<ShapeInfo>(nScans).fill({})];
+};
+
+export const controlflowKernels: KernelDef[] = withShapes([ifKernel, loopKernel, scan8, scan9], { If: ifShape, Loop: loopShape });

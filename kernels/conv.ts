@@ -179,7 +179,7 @@ function windowOf(ctx: Parameters<ShapeFn>[1], rank: number, w: Parameters<Shape
 }
 
 /** Conv: Y is [N, M, out...] with out from the window (ONNX Conv doc: pads, strides, dilations, auto_pad). */
-const convShape: ShapeFn = (inputs, ctx) => {
+export const convShape: ShapeFn = (inputs, ctx) => {
   const [x, w] = inputs;
   if (!x?.dims) return [{ dtype: x?.dtype }];
   const r = x.dims.length - 2, window = windowOf(ctx, r, w);

@@ -8,7 +8,7 @@ import type { KernelDef } from './registry.js';
 /** Plain attribute values: integers become `int`/`ints`, other numbers `float`/`floats`, strings `string`. */
 export type LooseAttribute = AttributeValue | number | string | number[];
 
-function toAttribute(v: LooseAttribute): AttributeValue {
+export function toAttribute(v: LooseAttribute): AttributeValue {
   if (typeof v === 'number') return Number.isInteger(v) ? { type: 'int', value: v } : { type: 'float', value: v };
   if (typeof v === 'string') return { type: 'string', value: v };
   if (Array.isArray(v)) return v.every(Number.isInteger) ? { type: 'ints', value: v } : { type: 'floats', value: v };

@@ -7,7 +7,8 @@ import { NeuropodError } from '../src/api/errors.js';
 import { sizeOf } from '../src/tensor/tensor.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { fromNumbers, optionalTensor, tensorInput, toIndices, toNumbers } from './elements.js';
-import type { KernelContext, KernelDef } from './registry.js';
+import type { KernelContext, KernelDef, ShapeFn } from './registry.js';
+import { withShapes } from './shape-rules.js';
 
 interface Layout {
   n: number;
@@ -62,7 +63,15 @@ function logSoftmaxAxis1(x: Float64Array, { n, c, d }: Layout): Float64Array {
   return out;
 }
 
-export const lossKernels: KernelDef[] = [
+/** The losses: the target's shape with reduction 'none', a scalar otherwise; log_prob as the scores (ONNX SoftmaxCrossEntropyLoss doc). */
+const lossShape: ShapeFn = (inputs, ctx) => {
+  const reduced = ctx.attrs.string('reduction', 'mean') !== 'none';
+  return [{ dtype: inputs[0]?.dtype, dims: reduced ? [] : inputs[1]?.dims }, { dtype: inputs[0]?.dtype, dims: inputs[0]?.dims }];
+};
+
+const LOSS_SHAPES = { NegativeLogLikelihoodLoss: lossShape, SoftmaxCrossEntropyLoss: lossShape };
+
+export const lossKernels: KernelDef[] = withShapes([
   {
     op: 'NegativeLogLikelihoodLoss',
     since: 12,
@@ -81,4 +90,4 @@ export const lossKernels: KernelDef[] = [
       return [loss, fromNumbers(scores.dtype, scores.shape, logProb)];
     },
   },
-];
+], LOSS_SHAPES);

@@ -6,7 +6,8 @@ import { floatBuffer, floatTensor, floatView, type FloatArray } from './float-da
 import { gemm, gemmInt32, gemmInt64, transpose2d } from './gemm.js';
 import { broadcastIndexMap, broadcastShapes, stridesOf } from './indexing.js';
 import type { ShapeFn, KernelDef } from './registry.js';
-import { matmulOf, withShapes, type ShapeTable } from './shape-rules.js';
+import { broadcastDim, broadcastDims, matmulOf, withShapes, type ShapeTable } from './shape-rules.js';
+import type { Dim } from '../src/graph/ir.js';
 
 /** Integer products wrap like the hardware does; uint32/uint64 share the signed loops (same bits modulo 2^n). */
 type Kind = 'float' | 'int32' | 'int64';
@@ -212,14 +213,42 @@ function luDeterminant(a: Float64Array, n: number): number {
 }
 
 /** Gemm: Y is [M, N] from A' = transA ? Aᵀ : A and B' likewise (ONNX Gemm doc); C only broadcasts onto it. */
-const gemmShape: ShapeFn = (inputs, ctx) => {
+export const gemmShape: ShapeFn = (inputs, ctx) => {
   const [a, b] = inputs;
   if (a?.dims?.length !== 2 || b?.dims?.length !== 2) return [{ dtype: a?.dtype, dims: [null, null] }];
   const m = ctx.attrs.int('transA', 0) !== 0 ? a.dims[1]! : a.dims[0]!, n = ctx.attrs.int('transB', 0) !== 0 ? b.dims[0]! : b.dims[1]!;
   return [{ dtype: a.dtype, dims: [m, n] }];
 };
 
+/**
+ * Einsum's output dims (ONNX Einsum doc): each output letter takes its size from the inputs that carry it; the
+ * ellipsis dims broadcast; without '->' the output is the ellipsis then the letters used once, sorted.
+ */
+const einsumShape: ShapeFn = (inputs, ctx) => {
+  const equation = ctx.attrs.require('equation', 'string').replace(/\s/g, '');
+  const [lhs, given] = equation.split('->') as [string, string | undefined];
+  const terms = lhs.split(',');
+  const sizes = new Map<string, Dim>(), seen = new Map<string, number>(), ellipses: Dim[][] = [];
+  for (const [i, term] of terms.entries()) {
+    const dims = inputs[i]?.dims;
+    if (!dims) return [{ dtype: inputs[0]?.dtype }];
+    const letters = term.replace('...', '');
+    const dotsAt = term.indexOf('...'), extra = dims.length - letters.length;
+    if (dotsAt >= 0) ellipses.push(dims.slice(dotsAt, dotsAt + extra));
+    [...letters].forEach((c, j) => {
+      const d = dims[dotsAt >= 0 && j >= dotsAt ? j + extra : j]!;
+      sizes.set(c, sizes.has(c) ? broadcastDim(sizes.get(c)!, d) : d);
+      seen.set(c, (seen.get(c) ?? 0) + 1);
+    });
+  }
+  const output = given ?? `${ellipses.length ? '...' : ''}${[...seen].filter(([, n]) => n === 1).map(([c]) => c).sort().join('')}`;
+  const dots = broadcastDims(ellipses);
+  const dims = output.split('...').map((part) => [...part].map((c) => sizes.get(c) ?? null));
+  return [{ dtype: inputs[0]?.dtype, dims: dims.length === 2 ? [...dims[0]!, ...dots, ...dims[1]!] : dims[0] }];
+};
+
 const MATMUL_SHAPES: ShapeTable = {
+  Einsum: einsumShape,
   MatMul: matmulOf(),
   Gemm: gemmShape,
   Det: (inputs) => [{ dtype: inputs[0]?.dtype, dims: inputs[0]?.dims?.slice(0, -2) }],

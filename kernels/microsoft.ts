@@ -15,6 +15,8 @@ import { normalizeAxis } from './indexing.js';
 import { matmul, matmulKernels } from './matmul.js';
 import { microsoftAttentionKernels } from './microsoft-attention.js';
 import type { KernelContext, KernelDef } from './registry.js';
+import { MICROSOFT_SHAPES } from './microsoft-shapes.js';
+import { withShapes } from './shape-rules.js';
 
 type Inputs = (Value | undefined)[];
 const MS = 'com.microsoft';
@@ -301,7 +303,7 @@ const unary = (op: string, fn: (v: number, ctx: KernelContext) => number): Kerne
   op, domain: MS, run: (inputs, ctx) => [withBias(inputs, op, (v) => fn(v, ctx))],
 });
 
-export const microsoftKernels: KernelDef[] = [
+export const microsoftKernels: KernelDef[] = withShapes([
   unary('FastGelu', fastGelu),
   unary('BiasGelu', gelu),
   unary('Gelu', gelu),
@@ -325,4 +327,4 @@ export const microsoftKernels: KernelDef[] = [
   { op: 'RotaryEmbedding', domain: MS, run: (inputs, ctx) => [rotaryEmbedding(inputs, ctx)] },
   { op: 'MatMulNBits', domain: MS, run: (inputs, ctx) => [matMulNBits(inputs, ctx)] },
   ...microsoftAttentionKernels,
-];
+], MICROSOFT_SHAPES);

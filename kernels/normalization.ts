@@ -240,7 +240,7 @@ function batchNormNhwc(inputs: Inputs, ctx: KernelContext): Tensor[] {
 const batchNormShape: ShapeFn = (inputs) => [{ dtype: inputs[0]?.dtype, dims: inputs[0]?.dims }, inputs[3], inputs[4]];
 
 /** LayerNormalization (opset 17 doc): Y as X; Mean and InvStdDev keep X's dims before axis and are 1 from it, in the stash type. */
-const layerNormShape: ShapeFn = (inputs, ctx) => {
+export const layerNormShape: ShapeFn = (inputs, ctx) => {
   const x = inputs[0];
   const stash = x?.dtype ? statsDType(x.dtype, ctx.attrs.int('stash_type', 1)) : undefined;
   if (!x?.dims) return [{ dtype: x?.dtype }, { dtype: stash }, { dtype: stash }];

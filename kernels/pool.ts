@@ -133,7 +133,7 @@ function maxUnpool(inputs: Parameters<KernelDef['run']>[0], ctx: KernelContext):
 const maxOptions: PoolOptions = { mode: 'max', countIncludePad: false, p: 1, columnMajor: false };
 
 /** MaxPool / AveragePool / LpPool: [N, C, out...] by the window rule (ceil_mode, auto_pad); MaxPool's indices are int64 alike. */
-const poolShape: ShapeFn = (inputs, ctx) => {
+export const poolShape: ShapeFn = (inputs, ctx) => {
   const x = inputs[0];
   if (!x?.dims) return [{ dtype: x?.dtype }, { dtype: 'int64' }];
   const dims = [x.dims[0]!, x.dims[1]!, ...slidingDims(x.dims.slice(2), readWindowAttrs(ctx.attrs, x.dims.length - 2))];

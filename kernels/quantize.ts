@@ -11,7 +11,10 @@ import { centered, columnScale, dequantize, dynamicQuantizeLinear, paramIndex, q
 import { matmul } from './matmul.js';
 import { convolveIntegers } from './quantized-conv.js';
 import { quantizeMicrosoftKernels } from './quantize-microsoft.js';
-import type { KernelContext, KernelDef } from './registry.js';
+import type { KernelContext, KernelDef, ShapeFn } from './registry.js';
+import { convShape } from './conv.js';
+import { poolShape } from './pool.js';
+import { binaryOf, matmulOf, sameShape, withShapes, type ShapeTable } from './shape-rules.js';
 
 type Inputs = (Value | undefined)[];
 
@@ -80,7 +83,51 @@ function convInteger(inputs: Inputs, ctx: KernelContext): Tensor {
 
 const ms = 'com.microsoft';
 
-export const quantizeKernels: KernelDef[] = [
+/** QuantizeLinear: X's shape in the zero point's dtype, else output_dtype, else uint8 (QuantizeLinear-21 doc). */
+const quantizeShape: ShapeFn = (inputs, ctx) => {
+  const code = ctx.attrs.int('output_dtype', 0);
+  const hasZp = (ctx.node.inputs[2] ?? '') !== '';
+  const dtype = hasZp ? inputs[2]?.dtype : ((code ? dtypeFromOnnx(code) : undefined) ?? 'uint8');
+  return [{ dtype, dims: inputs[0]?.dims }];
+};
+
+const dequantizeShape: ShapeFn = (inputs, ctx) => {
+  const code = ctx.attrs.int('output_dtype', 0);
+  return [{ dtype: (code ? dtypeFromOnnx(code) : undefined) ?? inputs[1]?.dtype, dims: inputs[0]?.dims }];
+};
+
+/** QLinearConv / ConvInteger: Conv's shape of X (input 0) and W (`w`), in `dtype` or the output zero point's. */
+function quantizedConvShape(w: number, dtype?: 'int32'): ShapeFn {
+  return (inputs, ctx) => [{ ...convShape([inputs[0], inputs[w]], ctx)[0], dtype: dtype ?? inputs[7]?.dtype }];
+}
+
+/** The com.microsoft QLinear ops with the default NCHW layout; channels_last makes the rule unknown. */
+function channelsFirst(rule: ShapeFn): ShapeFn {
+  return (inputs, ctx) => (ctx.attrs.int('channels_last', 0) === 0 ? rule(inputs, ctx) : [{ dtype: inputs[0]?.dtype }]);
+}
+
+const QUANTIZE_SHAPES: ShapeTable = {
+  QuantizeLinear: quantizeShape,
+  DequantizeLinear: dequantizeShape,
+  [`${ms}::QuantizeLinear`]: quantizeShape,
+  [`${ms}::DequantizeLinear`]: dequantizeShape,
+  DynamicQuantizeLinear: (inputs) => [{ dtype: 'uint8', dims: inputs[0]?.dims }, { dtype: 'float32', dims: [] }, { dtype: 'uint8', dims: [] }],
+  MatMulInteger: matmulOf(0, 1, 'int32'),
+  QLinearMatMul: (inputs, ctx) => [{ ...matmulOf(0, 3)(inputs, ctx)[0], dtype: inputs[7]?.dtype }],
+  QLinearConv: quantizedConvShape(3),
+  ConvInteger: quantizedConvShape(1, 'int32'),
+  [`${ms}::QLinearAdd`]: (inputs, ctx) => binaryOf()([inputs[0], inputs[3]], ctx),
+  [`${ms}::QLinearMul`]: (inputs, ctx) => binaryOf()([inputs[0], inputs[3]], ctx),
+  [`${ms}::QLinearSigmoid`]: sameShape,
+  [`${ms}::QLinearLeakyRelu`]: sameShape,
+  [`${ms}::QLinearSoftmax`]: sameShape,
+  [`${ms}::QLinearGlobalAveragePool`]: channelsFirst((inputs) => [{ dtype: inputs[0]?.dtype, dims: inputs[0]?.dims?.map((d, i) => (i < 2 ? d : 1)) }]),
+  [`${ms}::QLinearAveragePool`]: channelsFirst((inputs, ctx) => poolShape(inputs, ctx).slice(0, 1)),
+  [`${ms}::MatMulIntegerToFloat`]: (inputs, ctx) => [{ ...matmulOf()(inputs, ctx)[0], dtype: inputs[2]?.dtype }],
+  [`${ms}::DynamicQuantizeMatMul`]: matmulOf(0, 1, 'float32'),
+};
+
+export const quantizeKernels: KernelDef[] = withShapes([
   { op: 'QuantizeLinear', since: 10, run: (inputs, ctx) => [quantizeLinear(inputs, ctx)] },
   { op: 'DequantizeLinear', since: 10, run: (inputs, ctx) => [dequantizeLinear(inputs, ctx)] },
   { op: 'QuantizeLinear', domain: ms, run: (inputs, ctx) => [quantizeLinear(inputs, ctx)] },
@@ -91,4 +138,4 @@ export const quantizeKernels: KernelDef[] = [
   { op: 'QLinearConv', since: 10, run: (inputs, ctx) => [qLinearConv(inputs, ctx)] },
   { op: 'ConvInteger', since: 10, run: (inputs, ctx) => [convInteger(inputs, ctx)] },
   ...quantizeMicrosoftKernels,
-];
+], QUANTIZE_SHAPES);

@@ -49,6 +49,8 @@ export interface ShapeContext {
   opset: number;
   /** Input `i` when it is known at planning time (an initializer, a Constant, a folded value). */
   constant(i: number): Tensor | undefined;
+  /** Infers a subgraph attribute (If/Loop/Scan bodies) from its inputs' infos, this graph's values in scope. */
+  inferSubgraph(graph: Graph, inputs: (ShapeInfo | undefined)[]): (ShapeInfo | undefined)[];
 }
 
 /** Output infos by position; undefined (or a missing dtype/dims) where it cannot be known. Never a guess. */

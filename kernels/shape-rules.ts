@@ -205,3 +205,15 @@ export function slidingDims(image: readonly Dim[], w: WindowAttrs): Dim[] {
     return slideWindow([n], one).grid[0]!;
   });
 }
+
+/** What holds for a value that is one of `a` or `b` (If's branches, a Loop's iterations): the dims they agree on. */
+export function mergeInfos(a: ShapeInfo | undefined, b: ShapeInfo | undefined): ShapeInfo {
+  const dtype = a?.dtype && b?.dtype ? (a.dtype === b.dtype ? a.dtype : undefined) : (a?.dtype ?? b?.dtype);
+  const x = a?.dims, y = b?.dims;
+  const dims = x && y && x.length === y.length ? x.map((d, i) => (d === y[i] ? d : null)) : undefined;
+  return { dtype, dims };
+}
+
+export function sameInfo(a: ShapeInfo | undefined, b: ShapeInfo | undefined): boolean {
+  return a?.dtype === b?.dtype && JSON.stringify(a?.dims) === JSON.stringify(b?.dims);
+}

@@ -66,7 +66,9 @@ const unsqueeze: ShapeFn = (inputs, ctx) => {
 const flatten: ShapeFn = (inputs, ctx) => {
   const x = inputs[0];
   if (!x?.dims) return [{ dtype: x?.dtype, dims: unknownDims(2) }];
-  const a = axisOf(ctx.attrs.int('axis', 1), x.dims.length + 1);
+  // Flatten's axis lies in [-r, r]; a negative one counts from r (Flatten-13 doc).
+  const axis = ctx.attrs.int('axis', 1), a = axis < 0 ? axis + x.dims.length : axis;
+  if (a < 0 || a > x.dims.length) return [{ dtype: x.dtype, dims: unknownDims(2) }];
   return [{ dtype: x.dtype, dims: [symbolicProduct(x.dims.slice(0, a)), symbolicProduct(x.dims.slice(a))] }];
 };
 

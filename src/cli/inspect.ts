@@ -1,6 +1,7 @@
 import { NeuropodError } from '../api/errors.js';
 import { openModel } from '../api/open-model.js';
-import type { Graph } from '../graph/ir.js';
+import type { Graph, Model } from '../graph/ir.js';
+import { inferShapes } from '../graph/passes/infer-shapes.js';
 import { subgraphsOf } from '../runtime/executor.js';
 import type { TensorSpec } from '../spec/types.js';
 import { parseCliArgs } from './cli-args.js';
@@ -8,7 +9,8 @@ import { EXIT } from './exit-codes.js';
 
 const HELP = `Usage: neuropod-web inspect <package>
 
-Prints the package's name, platform, input and output spec, the operators its imported graph uses, and its size.`;
+Prints the package's name, platform, input and output spec, the operators its imported graph uses, the
+outputs' shapes as inference finds them from the graph's declared inputs, and its size.`;
 
 export async function inspectCli(args: string[]): Promise<number> {
   const { values, positionals } = parseCliArgs(args, {});
@@ -29,11 +31,22 @@ export async function inspectCli(args: string[]): Promise<number> {
     const graph = opened.imported.model.graph;
     lines.push(`graph:    ${countNodes(graph)} nodes, ${graph.initializers.size} initializers`, 'operators:');
     for (const [op, count] of [...operatorCounts(graph)].sort(([a], [b]) => a.localeCompare(b))) lines.push(`  ${op} x${count}`);
+    lines.push('inferred outputs:', ...inferredOutputLines(opened.imported.model));
   } else {
     lines.push(`operators: not imported (${opened.unavailable?.message})`);
   }
   console.log(lines.join('\n'));
   return EXIT.ok;
+}
+
+/** The graph outputs' dtype and dims as shape inference finds them from the declared inputs: symbols kept, '?' unknown. */
+export function inferredOutputLines(model: Model): string[] {
+  const { infos } = inferShapes(model);
+  return model.graph.outputs.map((o) => {
+    const info = infos.get(o.name);
+    const dims = info?.dims ? `[${info.dims.map((d) => (d === null ? '?' : String(d))).join(', ')}]` : '(rank unknown)';
+    return `  ${o.name}: ${info?.dtype ?? '?'} ${dims}`;
+  });
 }
 
 function specLine(spec: TensorSpec): string {

@@ -41,9 +41,23 @@ export function infoOfType(type: ValueType | undefined): ShapeInfo | undefined {
  * results of shape arithmetic on known dims become constants too.
  */
 export function inferShapes(model: Model, options: InferOptions = {}): ShapeInference {
-  const graph = model.graph, kernels = options.kernels ?? referenceKernels, evaluate = options.evaluate ?? true;
-  const inputNames = new Set(graph.inputs.map((i) => i.name));
+  const graph = model.graph;
   const result: ShapeInference = { infos: new Map(), constants: new Map(), assumesInputDims: false };
+  const walk: Walk = { model, kernels: options.kernels ?? referenceKernels, evaluate: options.evaluate ?? true };
+  const inputs = graph.inputs.map((input) => options.inputs?.get(input.name) ?? infoOfType(input.type));
+  walkGraph(graph, inputs, walk, result);
+  return result;
+}
+
+interface Walk {
+  model: Model;
+  kernels: KernelTable;
+  evaluate: boolean;
+}
+
+/** Infers `graph`'s values into `result` (which holds the enclosing scopes' values for a subgraph). */
+function walkGraph(graph: Graph, inputs: (ShapeInfo | undefined)[], walk: Walk, result: ShapeInference): void {
+  const inputNames = new Set(graph.inputs.map((i) => i.name));
   for (const [name, t] of graph.initializers) {
     // An initializer that is also a graph input is only a default the caller may override.
     if (inputNames.has(name)) result.infos.set(name, { dtype: t.dtype, dims: [...t.shape] });
@@ -52,33 +66,43 @@ export function inferShapes(model: Model, options: InferOptions = {}): ShapeInfe
       result.infos.set(name, infoOfTensor(t));
     }
   }
-  for (const input of graph.inputs) {
-    const info = options.inputs?.get(input.name) ?? infoOfType(input.type);
+  graph.inputs.forEach((input, i) => {
+    const info = inputs[i];
     if (info) result.infos.set(input.name, info);
-  }
+    else result.infos.delete(input.name);
+    result.constants.delete(input.name);
+  });
   const everything = graph.nodes.flatMap((n) => n.outputs.filter((o) => o !== ''));
   for (const node of topologicalOrder(graph, everything)) {
-    const kernel = kernels.find(node.domain, node.opType, opsetFor(model.opsets, node.domain));
-    if (kernel) inferNode(node, kernel, model, kernels, result, evaluate);
+    const kernel = walk.kernels.find(node.domain, node.opType, opsetFor(walk.model.opsets, node.domain));
+    if (kernel) inferNode(node, kernel, walk, result);
   }
-  return result;
 }
 
-function inferNode(node: Node, kernel: KernelDef, model: Model, kernels: KernelTable, result: ShapeInference, evaluate: boolean): void {
+/** A subgraph's output infos, its inputs given, the enclosing values in scope (a copy: the body's names stay inside). */
+function inferSubgraph(graph: Graph, inputs: (ShapeInfo | undefined)[], walk: Walk, outer: ShapeInference): (ShapeInfo | undefined)[] {
+  const inner: ShapeInference = { infos: new Map(outer.infos), constants: new Map(outer.constants), assumesInputDims: false };
+  walkGraph(graph, inputs, walk, inner);
+  outer.assumesInputDims ||= inner.assumesInputDims;
+  return graph.outputs.map((o) => inner.infos.get(o.name));
+}
+
+function inferNode(node: Node, kernel: KernelDef, walk: Walk, result: ShapeInference): void {
   const ctx: ShapeContext = {
     node,
     attrs: new AttributeReader(node.attributes, node),
-    opset: opsetFor(model.opsets, node.domain),
+    opset: opsetFor(walk.model.opsets, node.domain),
     constant: (i) => (node.inputs[i] ? result.constants.get(node.inputs[i]!) : undefined),
+    inferSubgraph: (graph, inputs) => inferSubgraph(graph, inputs, walk, result),
   };
   const inputs = node.inputs.map((n) => (n === '' ? undefined : result.infos.get(n)));
   const predicted = shapesOf(kernel, inputs, ctx);
-  if (evaluate && computable(node, result.constants) && withinLimit(predicted) && computeNode(node, model, kernels, result)) return;
+  if (walk.evaluate && computable(node, result.constants) && withinLimit(predicted) && computeNode(node, walk, result)) return;
   node.outputs.forEach((name, i) => {
     const info = predicted[i];
     if (name === '' || !info) return;
     result.infos.set(name, info);
-    const t = evaluate ? tensorOfElements(info) : undefined;
+    const t = walk.evaluate ? tensorOfElements(info) : undefined;
     if (t) {
       result.constants.set(name, t);
       result.assumesInputDims = true;
@@ -116,12 +140,12 @@ function withinLimit(predicted: (ShapeInfo | undefined)[]): boolean {
 }
 
 /** Runs the node on the reference kernels over the constants; false (nothing recorded) when it fails or makes a non-tensor. */
-function computeNode(node: Node, model: Model, kernels: KernelTable, result: ShapeInference): boolean {
+function computeNode(node: Node, walk: Walk, result: ShapeInference): boolean {
   const wanted = node.outputs.filter((o) => o !== '');
-  const single: Model = { graph: { name: node.name, nodes: [node], inputs: [], outputs: wanted.map((name) => ({ name })), initializers: result.constants }, opsets: model.opsets };
+  const single: Model = { graph: { name: node.name, nodes: [node], inputs: [], outputs: wanted.map((name) => ({ name })), initializers: result.constants }, opsets: walk.model.opsets };
   let values: Map<string, unknown>;
   try {
-    values = new GraphExecutor(single, kernels).run(new Map(), wanted);
+    values = new GraphExecutor(single, walk.kernels).run(new Map(), wanted);
   } catch {
     return false;
   }
