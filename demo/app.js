@@ -3,7 +3,7 @@ import { createBackendPicker } from './backend-picker.js';
 import { el } from './element.js';
 import { clearError, showError } from './error-view.js';
 import { createEditor } from './input-editors.js';
-import { formatNumber, renderOutput } from './output-views.js';
+import { renderOutput } from './output-views.js';
 import { fetchWithProgress, openedFileUrl, rememberedPackages, rememberPackage } from './package-source.js';
 import { renderProfile } from './profile-chart.js';
 import { renderSpec } from './spec-view.js';
@@ -108,7 +108,7 @@ function showTimings() {
     ['download', state.downloadMs === null ? 'local file' : `${state.downloadMs.toFixed(1)} ms`],
     ['load', `${state.loadMs.toFixed(1)} ms`],
     ['first run', `${state.firstRun.toFixed(2)} ms`],
-    ['run', state.runs.length ? `${median(state.runs).toFixed(2)} ms (median of ${state.runs.length}; last ${formatNumber(state.runs.at(-1))} ms)` : 'press Run again'],
+    ['run', !state.runs.length ? 'press Run again' : state.runs.length === 1 ? `${state.runs[0].toFixed(2)} ms` : `${median(state.runs).toFixed(2)} ms (median of ${state.runs.length} runs)`],
   ];
   $('timings').replaceChildren(...rows.flatMap(([k, v]) => [el('dt', { textContent: k }), el('dd', { textContent: v, dataset: { timing: k } })]));
 }

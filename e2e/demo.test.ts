@@ -68,9 +68,12 @@ describe.skipIf(!chromiumOrSkip('the demo PWA'))('the demo PWA (demo/, served wi
     expect(wantTop[0]).toBe(3);
     for (const [c, score] of rows) expect(Math.abs(score! - want[c!]!)).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(want[c!]!)));
     await expect(page.locator('#spec-body tr[data-name="Input3"] .shape').textContent()).resolves.toBe('[1, 1, 28, 28]');
-    // The profile chart has a bar per operator type of the graph (inspect: Add Conv MatMul MaxPool Relu Reshape).
-    const ops = await page.locator('svg.chart g[data-op]').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-op')).sort());
-    expect(ops).toEqual(['Add', 'Conv', 'MatMul', 'MaxPool', 'Relu', 'Reshape']);
+    // The profile chart has bars for each operator type of the graph (inspect: Add Conv MatMul MaxPool Relu Reshape),
+    // one per backend it ran on, and the backends are the ones profile() reports.
+    const bars = await page.locator('svg.chart g[data-op]').evaluateAll((gs) => gs.map((g) => [g.getAttribute('data-op'), g.getAttribute('data-backend')]));
+    expect([...new Set(bars.map(([op]) => op))].sort()).toEqual(['Add', 'Conv', 'MatMul', 'MaxPool', 'Relu', 'Reshape']);
+    const backends = (await page.locator('#backend option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).filter((b) => b !== 'auto');
+    for (const [, backend] of bars) expect(backends).toContain(backend);
     for (const timing of ['load', 'first run']) await expect(page.locator(`dd[data-timing="${timing}"]`).textContent()).resolves.toMatch(/^\d+\.\d+ ms$/);
     await page.screenshot({ path: join(scratch, 'demo-mnist.png'), fullPage: true });
   });
