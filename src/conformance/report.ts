@@ -79,8 +79,23 @@ export function conformanceMarkdown(results: readonly TestResult[], ctx: Markdow
     `Tests whose every node is in the ai.onnx domain and whose model imports ai.onnx opset 21 or below: ` +
       `**${s.passed} of ${subset.length} pass (${percent(s.passed, subset.length)})**, ${s.failed} fail.` +
       (ctx.unclassified ? ` ${ctx.unclassified} node tests could not be classified (their model did not load) and are outside this figure.` : ''));
+  out.push('', ...ortWebByDomain(results));
   out.push('', ...failuresByOp(results));
   return `${out.join('\n')}\n`;
+}
+
+/** onnxruntime-web's op tests split as its suite list does: cases of ai.onnx operators, and of com.microsoft ones. */
+function ortWebByDomain(results: readonly TestResult[]): string[] {
+  const cases = results.filter((r) => r.kind === 'op');
+  if (!cases.length) return [];
+  const rows = ['ai.onnx', 'com.microsoft'].map((domain) => {
+    const rs = cases.filter((r) => (domain === 'ai.onnx' ? r.domains?.every((d) => d === 'ai.onnx') : r.domains?.includes(domain)));
+    const c = countResults(rs);
+    return `| ${domain} | ${c.passed} | ${c.failed} | ${rs.length} | ${percent(c.passed, rs.length)} |`;
+  });
+  const unclassified = cases.filter((r) => !r.domains).length;
+  return ['## onnxruntime-web op tests by domain', '', '| domain | passed | failed | cases | pass rate |', '|---|---:|---:|---:|---:|', ...rows,
+    ...(unclassified ? ['', `${unclassified} cases could not be loaded and are outside these rows.`] : [])];
 }
 
 function failuresByOp(results: readonly TestResult[]): string[] {

@@ -21,9 +21,11 @@ export interface TestResult {
   ms: number;
   /** Node tests: domains and opset, for the "default domain, opset <= 21" figure. */
   class?: NodeTestClass;
+  /** The operator domains the test's model uses ('ai.onnx' for the default), for per-domain figures. */
+  domains?: string[];
 }
 
-type Outcome = Pick<TestResult, 'status' | 'category' | 'reason' | 'op' | 'class'>;
+type Outcome = Pick<TestResult, 'status' | 'category' | 'reason' | 'op' | 'class' | 'domains'>;
 
 /** Loads, runs and checks one test; never throws (every failure becomes a result with its reason). */
 export async function runTest(ref: TestRef, backend: ConformanceBackend): Promise<TestResult> {
@@ -41,7 +43,8 @@ async function runChecked(ref: TestRef, backend: ConformanceBackend): Promise<Ou
   }
   const op = subjectOp(test.model);
   const cls = ref.kind === 'node' ? classifyModel(test.model) : undefined;
-  const failed = (category: FailureCategory, reason: string, failingOp = op): Outcome => ({ status: 'failed', category, reason, op: failingOp, class: cls });
+  const domains = [...new Set(test.model.graph.nodes.map((n) => n.domain || 'ai.onnx'))].sort();
+  const failed = (category: FailureCategory, reason: string, failingOp = op): Outcome => ({ status: 'failed', category, reason, op: failingOp, class: cls, domains });
   for (const set of test.dataSets) {
     const wanted = test.model.graph.outputs.map((o) => o.name).filter((name) => set.expected.has(name));
     let actual;
@@ -57,7 +60,7 @@ async function runChecked(ref: TestRef, backend: ConformanceBackend): Promise<Ou
       if (why) return failed(categoryOf(why), `${set.name}: output ${k} '${name}': ${why}`);
     }
   }
-  return { status: 'passed', op, class: cls };
+  return { status: 'passed', op, class: cls, domains };
 }
 
 async function loadTest(ref: TestRef, backend: string): Promise<LoadedTest> {
