@@ -28,6 +28,8 @@ export async function serveCli(args: string[]): Promise<number> {
   const backend = (values.backend ?? 'cpu') as BackendChoice;
   if (!(BACKENDS as readonly string[]).includes(backend)) throw new NeuropodError('USAGE', `--backend must be one of ${BACKENDS.join(', ')}, got '${backend}'`);
   const server = await startReferenceServer(positionals[0]!, { port, host: values.host as string | undefined, engine, backend });
+  const host = (values.host as string | undefined) ?? '127.0.0.1';
+  if (!['127.0.0.1', 'localhost', '::1'].includes(host)) console.warn(`neuropod-web serve: listening on ${host}, beyond loopback: anyone who reaches this port can run the model`);
   console.log(`serving ${server.model.name} (${server.model.platform}) on ${server.url} with ${engine}${engine === 'neuropod-web' ? ` (${backend})` : ''}; Ctrl-C stops`);
   await new Promise<void>((stop) => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop());
