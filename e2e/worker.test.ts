@@ -139,6 +139,24 @@ describe.skipIf(!chromiumOrSkip('the engine Worker'))('load() in a page runs the
     expect(events).toEqual(['b ABORTED: infer() was cancelled', `a ok ${CHAIN_N}`, `c ok ${CHAIN_N}`]);
   });
 
+  it('rejects a running call at once when it is cancelled, and the next call still runs', async () => {
+    const page = await session.page();
+    const events = await inPage<string[]>(page, `
+      const model = await load('/models/chain-long.onnx');
+      const x = tensor(${ROWS}, [${CHAIN_N}, ${CHAIN_N}]);
+      const events = [];
+      const cancel = new AbortController();
+      // profile() is still empty when the rejection comes: the Worker had not answered yet.
+      const running = model.infer({ x }, { signal: cancel.signal }).then(() => events.push('a ok'), (e) => events.push('a ' + e.code + ' ' + model.profile().length));
+      const next = model.infer({ x }).then((r) => events.push('b ok ' + r.y.data[0]), (e) => events.push('b ' + e.code));
+      // 24 dense 512^3 MatMuls take far longer than 100 ms, so the first call is running by then.
+      setTimeout(() => cancel.abort(), 100);
+      await Promise.all([running, next]);
+      return events;
+    `);
+    expect(events).toEqual(['a ABORTED 0', 'b ok 1']);
+  });
+
   it('cancels load() with its signal and ends that Worker', async () => {
     const page = await session.page();
     const out = await inPage<unknown>(page, `
