@@ -1,6 +1,6 @@
 import type { PackageSource } from '../archive/open-package.js';
 import type { OpTiming } from '../runtime/executor.js';
-import type { GraphTensorSpec } from '../spec/graph-spec.js';
+import { frozenSpecs } from '../spec/frozen-specs.js';
 import type { TensorSpec } from '../spec/types.js';
 import { validateAgainstSpec } from '../spec/validate.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -137,10 +137,6 @@ export class LocalModel implements Model {
     }
     return outputs;
   }
-}
-
-function frozenSpecs(specs: readonly GraphTensorSpec[]): readonly Readonly<TensorSpec>[] {
-  return Object.freeze(specs.map((s) => Object.freeze({ ...s, shape: Object.freeze([...s.shape]) as TensorSpec['shape'] })));
 }
 
 /** Without validation, names still must mean something: a spec input or a graph input. */

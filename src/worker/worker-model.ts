@@ -5,6 +5,7 @@ import type { Model } from '../api/model.js';
 import { throwIfAborted, type BackendName, type InferOptions, type LoadOptions } from '../api/options.js';
 import type { PackageSource } from '../archive/open-package.js';
 import type { OpTiming } from '../runtime/executor.js';
+import { frozenSpecs } from '../spec/frozen-specs.js';
 import type { TensorSpec } from '../spec/types.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { SelfTestOptions, SelfTestReport } from '../testing/self-test.js';
@@ -186,11 +187,10 @@ class WorkerModel implements Model {
   }
 
   private describe(info: ModelInfo): void {
-    const frozen = (specs: readonly TensorSpec[]): readonly Readonly<TensorSpec>[] => Object.freeze(specs.map((s) => Object.freeze({ ...s, shape: Object.freeze([...s.shape]) as TensorSpec['shape'] })));
     this.name = info.name;
     this.platform = info.platform;
-    this.inputs = frozen(info.inputs);
-    this.outputs = frozen(info.outputs);
+    this.inputs = frozenSpecs(info.inputs);
+    this.outputs = frozenSpecs(info.outputs);
     this.backend = info.backend;
   }
 
