@@ -61,11 +61,13 @@ function onnxModels(): ParityModel[] {
     });
 }
 
+/** The bench models as ONNX, and one as its TorchScript Neuropod package (the server converts it to ONNX). */
 function benchModels(): ParityModel[] {
-  return ['encoder_mini', 'lstm_tagger', 'mobilenet_v2', 'squeezenet1_1'].map((name) => {
+  const bench = (name: string, file: string): ParityModel => {
     const dir = sharedPath('bench', name);
-    return { name: `bench/${name}`, path: join(dir, 'model.onnx'), inputs: () => [readNpy(readFileSync(join(dir, 'input.npy')))], reference: () => [readNpy(readFileSync(join(dir, 'output.npy')))] };
-  });
+    return { name: `bench/${name}/${file}`, path: join(dir, file), inputs: () => [readNpy(readFileSync(join(dir, 'input.npy')))], reference: () => [readNpy(readFileSync(join(dir, 'output.npy')))] };
+  };
+  return [...['encoder_mini', 'lstm_tagger', 'mobilenet_v2', 'squeezenet1_1'].map((name) => bench(name, 'model.onnx')), bench('lstm_tagger', 'lstm_tagger.neuropod')];
 }
 
 const ready = sharedOrSkip('server parity: real models') && chromiumOrSkip('server parity: browser backends');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { tensor } from '../tensor/tensor.js';
-import { outputMatchers, toMatchOutputs, type OutputMatchers } from './playwright.js';
+import { outputMatchers, toMatchOutputs, type OutputMatchers } from './output-matcher.js';
 
 expect.extend(outputMatchers);
 declare module 'vitest' {
