@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { GraphDefType } from '../formats/tensorflow/schema.js';
 import { compareOutputs } from '../testing/compare.js';
+import { readJsonTensors } from '../testing/json-tensors.js';
 import { readNpy } from '../testing/npy.js';
 import { repoRoot, sharedOrSkip, sharedPath } from '../testing/shared-fixtures.js';
 import { tensor } from '../tensor/tensor.js';
@@ -112,6 +113,20 @@ describe.runIf(sharedOrSkip('reference server on Neuropod packages'))('the onnxr
     try {
       const out = await fetchServerOutputs(server.url, { x: readNpy(readFileSync(sharedPath('bench/lstm_tagger/input.npy'))) });
       const report = compareOutputs(out, { out: readNpy(readFileSync(sharedPath('bench/lstm_tagger/output.npy'))) }, { rtol: 1e-5, atol: 1e-6 });
+      expect(report.pass).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('takes int64 ids as decimal strings in JSON (bench/encoder_mini) and answers what torch 1.13 computed', async () => {
+    const server = await startReferenceServer(sharedPath('bench/encoder_mini/model.onnx'), { engine: 'onnxruntime' });
+    try {
+      const ids = readNpy(readFileSync(sharedPath('bench/encoder_mini/input.npy')));
+      const body = { ids: { dtype: 'int64', shape: ids.shape, data: Array.from(ids.numeric as BigInt64Array, String) } };
+      const answer = await post(server, JSON.stringify(body));
+      expect(answer.status).toBe(200);
+      const report = compareOutputs(readJsonTensors(answer.body), { out: readNpy(readFileSync(sharedPath('bench/encoder_mini/output.npy'))) }, { rtol: 1e-4, atol: 1e-5 });
       expect(report.pass).toBe(true);
     } finally {
       await server.close();
