@@ -132,7 +132,10 @@ async function guarded(action, what) {
   try {
     await action();
   } catch (e) {
-    $('progress-bar').value = 0;
+    if (what === 'open') {
+      $('progress-bar').value = 0;
+      $('progress-label').textContent = 'not loaded';
+    }
     showError($('error'), e, what === 'run' ? 'run failed' : 'could not open the package');
     console.error(e);
   }

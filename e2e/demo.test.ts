@@ -144,6 +144,11 @@ describe.skipIf(!chromiumOrSkip('the demo PWA'))('the demo PWA (demo/, served wi
     await waitForRun(page, 'addition_model', 2);
     // NEUROPOD-FORMAT.md section 7, addition case.
     expect(await valuesOf(page, 'out')).toEqual(['8', '10', '12', '14']);
+    // An input that breaks the spec ([null, 2]) is refused with the engine's code, shown in the page.
+    await page.locator('[data-input="x"] textarea').fill('[[1, 2, 3]]');
+    await page.locator('#run').click();
+    await page.waitForSelector('#error[data-code="SPEC_DIM"]');
+    await expect(page.locator('#error').textContent()).resolves.toMatch(/run failed: SPEC_DIM.*\bx\b/s);
   });
 
   it('offers the engine\'s BACKENDS; each one runs the model there or shows why it cannot start', async () => {
