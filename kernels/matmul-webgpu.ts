@@ -63,6 +63,11 @@ const matmul: GpuKernelDef = {
     const a2 = a.rank === 1 ? [1, a.shape[0]!] : [...a.shape], b2 = b.rank === 1 ? [b.shape[0]!, 1] : [...b.shape];
     const M = a2[a2.length - 2]!, K = a2[a2.length - 1]!, N = b2[b2.length - 1]!;
     const y = ctx.run.output('float32', out);
+    // A 2-D B is shared by every batch: A's batches are more rows of one GEMM (no 1-row tiles at [n, 1, K]).
+    if (b2.length === 2) {
+      dispatchGemm({ a, b, M: a.size / Math.max(1, K), N, K, aStrides: [K, 1], bStrides: [N, 1] }, y, ctx);
+      return [y];
+    }
     const batchStrides = (shape: number[]) => broadcastStrides(shape.slice(0, -2), batch).map((s) => s * shape[shape.length - 1]! * shape[shape.length - 2]!);
     dispatchGemm({ a, b, M, N, K, aStrides: [K, 1], bStrides: [N, 1], batch: { shape: batch, a: batchStrides(a2), b: batchStrides(b2) } }, y, ctx);
     return [y];

@@ -21,6 +21,8 @@ export class GpuGraphExecutor {
   private readonly plans = new Map<string, GpuStep[]>();
   private readonly subgraphs = new WeakMap<Graph, GraphExecutor>();
   private readonly constantNames: Set<string>;
+  /** What the last run did on the GPU: dispatches recorded, submissions, tensors read back. */
+  lastRun = { dispatches: 0, submits: 0, downloads: 0 };
 
   constructor(
     readonly model: Model,
@@ -29,7 +31,18 @@ export class GpuGraphExecutor {
   ) {
     const graph = model.graph;
     this.constantNames = new Set(graph.initializers.keys());
-    for (const node of graph.nodes) if (node.opType === 'Constant' && node.domain === '') this.constantNames.add(node.outputs[0]!);
+    // Only a `value` attribute is the same Tensor object every run (value_float and the like are made afresh).
+    for (const node of graph.nodes) if (node.opType === 'Constant' && node.domain === '' && node.attributes.get('value')?.type === 'tensor') this.constantNames.add(node.outputs[0]!);
+  }
+
+  /** The host tensors this model uploads as constants (freed from the device at dispose). */
+  constantTensors(): Tensor[] {
+    const out = [...this.model.graph.initializers.values()];
+    for (const node of this.model.graph.nodes) {
+      const v = node.opType === 'Constant' ? node.attributes.get('value') : undefined;
+      if (v?.type === 'tensor') out.push(v.value);
+    }
+    return out;
   }
 
   plan(wanted: readonly string[]): GpuStep[] {
@@ -55,7 +68,20 @@ export class GpuGraphExecutor {
     return ctx.pipelines.prepare(sources);
   }
 
+  /** Runs the graph; a WebGPU validation error anywhere in the run fails it (a kernel bug, never silently wrong). */
   async run(ctx: GpuContext, feeds: ReadonlyMap<string, Value>, wanted: readonly string[], profile?: OpTiming[]): Promise<Map<string, Value>> {
+    ctx.device.pushErrorScope('validation');
+    let result: Map<string, Value> | undefined;
+    try {
+      result = await this.runSteps(ctx, feeds, wanted, profile);
+    } finally {
+      const error = await ctx.device.popErrorScope().catch(() => null);
+      if (error && result) throw new NeuropodError('INFERENCE_FAILED', `webgpu: the run raised a validation error: ${error.message}`);
+    }
+    return result;
+  }
+
+  private async runSteps(ctx: GpuContext, feeds: ReadonlyMap<string, Value>, wanted: readonly string[], profile?: OpTiming[]): Promise<Map<string, Value>> {
     const state = new RunState(ctx, this.model.graph, this.constantNames, feeds);
     try {
       for (const step of this.plan(wanted)) {
@@ -68,6 +94,8 @@ export class GpuGraphExecutor {
       throw e;
     } finally {
       state.end();
+      const { dispatches, submits, downloads } = state.run;
+      this.lastRun = { dispatches, submits, downloads };
     }
   }
 

@@ -30,6 +30,8 @@ export class GpuRun {
   private readonly retired: GPUBuffer[] = [];
   dispatches = 0;
   submits = 0;
+  /** Tensors read back to the host (fallback inputs and outputs). */
+  downloads = 0;
 
   constructor(readonly ctx: GpuContext) {}
 
@@ -79,6 +81,7 @@ export class GpuRun {
 
   /** Brings tensors back to the host in one submission (int64 widened from its int32 words). */
   async download(tensors: readonly GpuTensor[]): Promise<Tensor[]> {
+    this.downloads += tensors.length;
     const encoder = this.commandEncoder();
     this.pass?.end();
     this.pass = undefined;

@@ -10,19 +10,17 @@ import { GpuContext } from './gpu-context.js';
 import { GpuGraphExecutor } from './gpu-executor.js';
 
 /**
- * A model on WebGPU. The device is opened at prepare (pipelines compiled, weights uploaded); a lost device fails
- * the call in flight with DEVICE_LOST, and the next call opens a new one and warms it again.
+ * A model on WebGPU. The shared device is opened at prepare (pipelines compiled, weights uploaded); a lost device
+ * fails the call in flight with DEVICE_LOST, and the next call opens a new one and warms it again.
  */
 export class WebGpuModel implements PreparedModel {
   readonly backend = 'webgpu' as const;
-  private ctx: GpuContext | undefined;
-  private opening: Promise<GpuContext> | undefined;
-  /** Runs one at a time: a run's uniforms and buffers belong to it until its readback. */
-  private queue: Promise<unknown> = Promise.resolve();
+  /** The context this model's pipelines and constants are on; a new one (after a loss) is warmed again. */
+  private warmed: GpuContext | undefined;
   private disposed = false;
 
   private constructor(
-    private readonly executor: GpuGraphExecutor,
+    readonly executor: GpuGraphExecutor,
     private readonly outputs: readonly string[],
   ) {}
 
@@ -33,30 +31,26 @@ export class WebGpuModel implements PreparedModel {
     return prepared;
   }
 
-  /** The live device's context (for tests and the bench: pipeline counts, compile time, the device itself). */
+  /** The live context, warmed for this model (pipelines compiled, weights uploaded). */
   async context(): Promise<GpuContext> {
     if (this.disposed) throw new NeuropodError('DISPOSED', `webgpu: this model was disposed`);
-    if (this.ctx && !this.ctx.gpu.isLost()) return this.ctx;
-    this.ctx = undefined;
-    this.opening ??= (async () => {
-      const ctx = await GpuContext.open();
+    const ctx = await GpuContext.shared();
+    if (this.warmed !== ctx) {
       await this.executor.warm(ctx, this.outputs);
-      this.ctx = ctx;
-      return ctx;
-    })().finally(() => (this.opening = undefined));
-    return this.opening;
+      this.warmed = ctx;
+    }
+    return ctx;
   }
 
-  run(feeds: ReadonlyMap<string, Value>, wanted: readonly string[], profile?: OpTiming[]): Promise<Map<string, Value>> {
-    const job = this.queue.then(async () => this.executor.run(await this.context(), feeds, wanted, profile));
-    this.queue = job.catch(() => {});
-    return job;
+  async run(feeds: ReadonlyMap<string, Value>, wanted: readonly string[], profile?: OpTiming[]): Promise<Map<string, Value>> {
+    const ctx = await this.context();
+    return ctx.exclusive(() => this.executor.run(ctx, feeds, wanted, profile));
   }
 
   dispose(): void {
     this.disposed = true;
-    this.ctx?.destroy();
-    this.ctx = undefined;
+    this.warmed?.dropConstants(this.executor.constantTensors());
+    this.warmed = undefined;
   }
 }
 
