@@ -43,7 +43,7 @@ async function openFile(file) {
 async function openBytes(url, bytes, howRead) {
   clearError($('error'));
   for (const id of ['spec', 'inputs', 'results']) $(id).hidden = true;
-  delete document.body.dataset.runs;
+  for (const key of ['runs', 'model', 'source']) delete document.body.dataset[key];
   await state.model?.dispose();
   state.model = null;
   const backend = $('backend').value;
@@ -61,7 +61,7 @@ async function openBytes(url, bytes, howRead) {
   await rememberPackage(url, bytes);
   localStorage.setItem(LAST_KEY, url);
   if (backend === 'auto') picker.showAuto(state.model.backend);
-  document.body.dataset.model = state.model.name;
+  Object.assign(document.body.dataset, { model: state.model.name, source: url });
   await showModel(state.model);
   await refreshRecent();
   await run();

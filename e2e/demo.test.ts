@@ -1,6 +1,8 @@
 import { unzipSync, zipSync } from 'fflate';
 import { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -29,8 +31,9 @@ function testPicture(): Uint8Array {
 
 const runs = (page: Page) => page.locator('body').getAttribute('data-runs');
 
-async function waitForRun(page: Page, model: string, run: number): Promise<void> {
-  await page.waitForSelector(`body[data-model="${model}"][data-runs="${run}"]`);
+/** Waits until `model` has run `run` times; `source` (the package URL) tells two opens of one model apart. */
+async function waitForRun(page: Page, model: string, run: number, source?: string): Promise<void> {
+  await page.waitForSelector(`body[data-model="${model}"][data-runs="${run}"]${source ? `[data-source="${source}"]` : ''}`);
 }
 
 async function valuesOf(page: Page, output: string): Promise<string[]> {
@@ -129,10 +132,32 @@ describe.skipIf(!chromiumOrSkip('the demo PWA'))('the demo PWA (demo/, served wi
     await expect(page.locator('#recent').textContent()).resolves.toContain('dropped-mnist.neuropod');
   });
 
+  it('fills the progress bar as a large package arrives from a slow server, then runs it', async () => {
+    const big = paddedAddition(3 << 20);
+    const slow = await startSlowServer(big, 128 << 10, 15);
+    try {
+      await page.evaluate(() => {
+        const bar = document.getElementById('progress-bar') as HTMLProgressElement;
+        const seen: number[] = ((window as unknown as { seenProgress: number[] }).seenProgress = []);
+        new MutationObserver(() => seen.push(bar.value)).observe(bar, { attributes: true, attributeFilter: ['value'] });
+      });
+      await page.locator('#package-url').fill(`${slow.url}/big-addition.neuropod`);
+      await page.locator('#url-form button').click();
+      await waitForRun(page, 'addition_model', 1, `${slow.url}/big-addition.neuropod`);
+      const seen = (await page.evaluate('window.seenProgress')) as number[];
+      const between = new Set(seen.filter((v) => v > 0 && v < big.length));
+      expect(between.size).toBeGreaterThanOrEqual(5);
+      await expect(page.locator('#progress-bar').evaluate((p) => [(p as HTMLProgressElement).value, (p as HTMLProgressElement).max])).resolves.toEqual([big.length, big.length]);
+      expect(await valuesOf(page, 'out')).toEqual(['2', '4']);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('opens a package by URL, counting its bytes in the progress bar; addition shows x + y', async () => {
     await page.locator('#package-url').fill('/examples/addition.neuropod');
     await page.locator('#url-form button').click();
-    await waitForRun(page, 'addition_model', 1);
+    await waitForRun(page, 'addition_model', 1, `${server.url}/examples/addition.neuropod`);
     const size = statSync(join(repoRoot, 'examples/addition.neuropod')).size;
     await expect(page.locator('#progress-bar').evaluate((p) => [(p as HTMLProgressElement).value, (p as HTMLProgressElement).max])).resolves.toEqual([size, size]);
     await expect(page.locator('#spec-body tr[data-name="x"] .shape').textContent()).resolves.toBe('[null, 2]');
@@ -195,6 +220,34 @@ describe.skipIf(!chromiumOrSkip('the demo PWA'))('the demo PWA (demo/, served wi
     expect(await runs(page)).toBe('1');
   });
 });
+
+/** examples/addition.neuropod plus a stored (uncompressed) entry of random bytes, so the zip is about `bytes` long. */
+function paddedAddition(bytes: number): Uint8Array {
+  const files = unzipSync(readFileSync(join(repoRoot, 'examples/addition.neuropod')));
+  const padding = new Uint8Array(bytes);
+  for (let i = 0; i < bytes; i += 65536) crypto.getRandomValues(padding.subarray(i, i + 65536));
+  return zipSync({ ...files, 'padding.bin': [padding, { level: 0 }] });
+}
+
+/** Serves `body` at any path (CORS, CORP) in `chunk`-byte pieces `everyMs` apart, with its Content-Length. */
+async function startSlowServer(body: Uint8Array, chunk: number, everyMs: number): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'Content-Length': String(body.length), 'Content-Type': 'application/octet-stream', 'Access-Control-Allow-Origin': '*', 'Cross-Origin-Resource-Policy': 'cross-origin', 'Cache-Control': 'no-store' });
+    let at = 0;
+    const timer = setInterval(() => {
+      res.write(body.subarray(at, at + chunk));
+      at += chunk;
+      if (at >= body.length) {
+        clearInterval(timer);
+        res.end();
+      }
+    }, everyMs);
+    res.on('close', () => clearInterval(timer));
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((ok) => server.close(() => ok())) };
+}
 
 /** The bundled edges package with its config.json left out. */
 function zipWithout(entry: string): Uint8Array {
