@@ -72,4 +72,24 @@ describe.skipIf(!chromiumOrSkip('the Vite app'))('a Vite app that depends on the
     expect(page.workers().map((w) => w.url())).toEqual([`${server.url}/assets/${worker[0]}`]);
     await page.close();
   });
+
+  it("runs under Vite's dev server too, dependency pre-bundling and all", async () => {
+    const { createServer } = await import('vite');
+    const dev = await createServer({ root: app, configFile: false, logLevel: 'error', server: { host: '127.0.0.1', port: 0, hmr: false } });
+    await dev.listen();
+    try {
+      const origin = dev.resolvedUrls!.local[0]!.replace(/\/$/, '');
+      const page = await browser.newPage();
+      const requested: string[] = [];
+      page.on('request', (r) => requested.push(new URL(r.url()).pathname));
+      await page.goto(`${origin}/`);
+      const result = await page.waitForFunction(() => (window as { result?: unknown }).result).then((h) => h.jsonValue());
+      expect(result).toEqual({ out: [8, 10, 12, 14], name: 'addition_model' });
+      expect(requested).toContain('/node_modules/.vite/deps/neuropod-web.js');
+      expect(page.workers().map((w) => w.url())).toEqual([`${origin}/node_modules/neuropod-web/dist/worker.js`]);
+      await page.close();
+    } finally {
+      await dev.close();
+    }
+  });
 });
