@@ -71,7 +71,7 @@ async function showModel(model) {
   $('spec-body').replaceChildren(renderSpec(model));
   const symbols = new Map();
   const picture = await samplePicture;
-  state.editors = model.inputs.map((spec) => ({ name: spec.name, ...createEditor(spec, symbols, picture) }));
+  state.editors = model.inputs.map((spec) => ({ name: spec.name, ...createEditor(spec, symbols, picture, () => guarded(run, 'run')) }));
   $('editors').replaceChildren(...state.editors.map((e) => e.element));
   $('outputs').replaceChildren();
   $('profile').replaceChildren();

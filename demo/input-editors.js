@@ -1,5 +1,6 @@
 import { tensor } from '../dist/index.js';
 import { decodeImage, drawImageTensor, FLOAT_RANGES, imageTensor, rgbaPixels, targetSize } from './image-input.js';
+import { createDrawPad } from './draw-pad.js';
 import { el } from './element.js';
 import { formatShape, imageLayout } from './tensor-layout.js';
 
@@ -8,12 +9,13 @@ const FREE_SIDE_WITHOUT_PICTURE = 64;
 
 /**
  * One editor per input spec: images get a picture picker, strings a line-per-element text box, the rest JSON.
- * `symbols` keeps one size per spec symbol so inputs that share a symbol get the same size.
+ * `symbols` keeps one size per spec symbol so inputs that share a symbol get the same size; `onPictureDrawn` is
+ * called after each stroke on an image input's draw pad (the page runs the model then).
  * @returns {{ element: HTMLElement, read: () => Promise<import('../dist/index.js').Tensor> }}
  */
-export function createEditor(spec, symbols, samplePicture) {
+export function createEditor(spec, symbols, samplePicture, onPictureDrawn) {
   const found = imageLayout(spec.shape, spec.dtype);
-  if (found) return imageEditor(spec, found, samplePicture);
+  if (found) return imageEditor(spec, found, samplePicture, onPictureDrawn);
   if (spec.dtype === 'string') return stringEditor(spec, symbols);
   return arrayEditor(spec, symbols);
 }
@@ -83,7 +85,7 @@ function stringEditor(spec, symbols) {
   return { element: box, read };
 }
 
-function imageEditor(spec, found, samplePicture) {
+function imageEditor(spec, found, samplePicture, onPictureDrawn) {
   const box = frame(spec, 'image');
   const preview = el('canvas', { className: 'preview', ariaLabel: `${spec.name} preview` });
   const file = el('input', { type: 'file', accept: 'image/*', className: 'image-file', ariaLabel: `${spec.name} image` });
@@ -97,12 +99,20 @@ function imageEditor(spec, found, samplePicture) {
     return t;
   };
   file.onchange = async () => {
+    pad.hide();
     if (file.files?.[0]) source = { kind: 'picture', picture: await decodeImage(file.files[0]) };
     await read();
   };
   range.onchange = invert.onchange = () => read();
-  const kinds = samplePicture ? ['sample', 'zeros', 'random'] : ['zeros', 'random'];
+  const pad = createDrawPad(async (canvas) => {
+    source = { kind: 'picture', picture: canvas };
+    await read();
+    onPictureDrawn?.();
+  });
+  const kinds = samplePicture ? ['sample', 'draw', 'zeros', 'random'] : ['draw', 'zeros', 'random'];
   const fills = fillButtons(kinds, (kind) => {
+    if (kind === 'draw') return pad.start();
+    pad.hide();
     source = kind === 'sample' ? { kind: 'picture', picture: samplePicture } : { kind };
     read();
   });
@@ -110,7 +120,7 @@ function imageEditor(spec, found, samplePicture) {
   const controls = el('div', { className: 'image-controls' }, file, fills);
   if (spec.dtype !== 'uint8') controls.append(el('label', { textContent: 'range ' }, range));
   controls.append(el('label', {}, invert, ' invert'));
-  box.append(layout, el('div', { className: 'image-row' }, preview, controls));
+  box.append(layout, el('div', { className: 'image-row' }, pad.element, preview, controls));
   read();
   return { element: box, read };
 }

@@ -7,7 +7,7 @@
 const SHELL_CACHE = 'neuropod-demo-shell-v1';
 const SHELL = [
   './', './index.html', './styles.css', './manifest.webmanifest', './icons/icon.svg', './icons/icon-maskable.svg',
-  './app.js', './backend-picker.js', './element.js', './error-view.js', './image-input.js', './input-editors.js',
+  './app.js', './backend-picker.js', './draw-pad.js', './element.js', './error-view.js', './image-input.js', './input-editors.js',
   './output-views.js', './package-source.js', './profile-chart.js', './spec-view.js', './sw-register.js', './tensor-layout.js',
   './models/mnist.neuropod', './models/edges.neuropod', './models/words.neuropod', './models/digit.png', '../examples/addition.neuropod',
 ].map((p) => new URL(p, self.location.href).href);

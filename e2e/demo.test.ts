@@ -132,6 +132,17 @@ describe.skipIf(!chromiumOrSkip('the demo PWA'))('the demo PWA (demo/, served wi
     await expect(page.locator('#recent').textContent()).resolves.toContain('dropped-mnist.neuropod');
   });
 
+  it('runs MNIST on a stroke drawn on the draw pad: a vertical line reads as 1', async () => {
+    await page.locator('[data-input="Input3"] button[data-fill="draw"]').click();
+    const pad = await page.locator('[data-input="Input3"] canvas.draw-pad').boundingBox();
+    await page.mouse.move(pad!.x + pad!.width / 2, pad!.y + pad!.height * 0.15);
+    await page.mouse.down();
+    for (let k = 1; k <= 10; k++) await page.mouse.move(pad!.x + pad!.width / 2, pad!.y + pad!.height * (0.15 + 0.07 * k));
+    await page.mouse.up();
+    await waitForRun(page, 'mnist', 2);
+    await expect(page.locator('[data-output="Plus214_Output_0"] ol.topk li').first().getAttribute('data-class')).resolves.toBe('1');
+  });
+
   it('fills the progress bar as a large package arrives from a slow server, then runs it', async () => {
     const big = paddedAddition(3 << 20);
     const slow = await startSlowServer(big, 128 << 10, 15);
