@@ -31,7 +31,9 @@ export class Session {
     for (const binding of imported.state ?? []) this.state.set(binding, binding.initial);
     const graph = imported.model.graph;
     this.graphInputs = new Set(graph.inputs.map((i) => i.name));
-    this.outputNames = graph.outputs.map((o) => o.name);
+    // A variable's update output is the runtime's, not the caller's: it is neither returned nor requestable.
+    const stateOutputs = new Set((imported.state ?? []).map((b) => b.output));
+    this.outputNames = graph.outputs.map((o) => o.name).filter((n) => !stateOutputs.has(n));
   }
 
   get backend(): BackendName {

@@ -1,6 +1,7 @@
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { isNeuropodError } from '../../api/errors.js';
+import { load } from '../../api/model.js';
 import { zipPackage } from '../../archive/zip-package.js';
 import type { NeuropodConfig } from '../../spec/types.js';
 import { tensor } from '../../tensor/tensor.js';
@@ -55,6 +56,22 @@ describe('TensorFlow variables across infer calls', () => {
       expect(Array.from(session.run({ x: tensor([4], []) }).out!.numeric as ArrayLike<number>)).toEqual([6]);
     });
   }
+
+  it('through load(): infer() with no outputs requested returns the spec outputs only, and the state carries (2 -> 2, 4 -> 6)', async () => {
+    const graph = GraphDefType.encode(GraphDefType.fromObject({ node: refAccumulator })).finish();
+    const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+    const bytes = zipSync({
+      'config.json': enc({ name: 'accumulator', platform: 'tensorflow', input_spec: [{ name: 'x', dtype: 'float32', shape: [] }], output_spec: [{ name: 'out', dtype: 'float32', shape: [] }] }),
+      '0/config.json': enc({ node_name_mapping: { x: 'x:0', out: 'out' }, init_op_names: ['init'] }),
+      '0/data/model.pb': graph,
+    });
+    const model = await load(bytes);
+    const first = await model.infer({ x: tensor([2], []) });
+    expect(Object.keys(first)).toEqual(['out']);
+    expect(Array.from(first.out!.numeric as ArrayLike<number>)).toEqual([2]);
+    expect(Array.from((await model.infer({ x: tensor([4], []) })).out!.numeric as ArrayLike<number>)).toEqual([6]);
+    await expect(model.infer({ x: tensor([1], []) }, { outputs: ['state:acc:new'] })).rejects.toMatchObject({ code: 'OUTPUT_UNKNOWN' });
+  });
 
   it('a variable no init op gives a constant value to is a load error naming it', async () => {
     const { files, config } = tfPackage(refAccumulator, []);
