@@ -22,6 +22,14 @@ try {
 }
 `;
 
+const TYPED_USE = `import { load, tensor, isNeuropodError, type Model, type LoadOptions } from 'neuropod-web';
+const options: LoadOptions = { worker: true, cache: true, backend: 'auto' };
+const model: Model = await load('addition.neuropod', options);
+const out = await model.infer({ x: tensor([1, 2], [1, 2]) }, { transfer: true, outputs: ['out'] });
+const first: string = out.out!.dtype;
+const timings: number[] = model.profile().map((t) => t.ms);
+export { first, timings, isNeuropodError };`;
+
 /** A tiny app whose node_modules/neuropod-web is the packed tarball, as `npm install ./neuropod-web-x.tgz` lays it out. */
 async function makeApp(dir: string): Promise<void> {
   const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dir], { cwd: repoRoot });
@@ -58,6 +66,20 @@ describe.skipIf(!chromiumOrSkip('the Vite app'))('a Vite app that depends on the
   it('ships types, the ESM entry and the worker in the tarball', () => {
     const pkg = join(app, 'node_modules/neuropod-web');
     expect(['dist/index.js', 'dist/worker.js', 'dist/src/index.d.ts', 'package.json'].filter((f) => !existsSync(join(pkg, f)))).toEqual([]);
+  });
+
+  it("types an app's use of it through the exports map", async () => {
+    const compilerOptions = { noEmit: true, strict: true, skipLibCheck: true, target: 'es2022', module: 'esnext', moduleResolution: 'bundler', lib: ['es2022', 'dom'], types: [] };
+    await writeFile(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['typed.ts'] }));
+    await writeFile(join(app, 'typed.ts'), TYPED_USE);
+    const tsc = join(repoRoot, 'node_modules/typescript/bin/tsc');
+    const args = ['-p', 'tsconfig.json'];
+    const typed = await run(process.execPath, [tsc, ...args], { cwd: app }).then(() => 'ok', (e: { stdout: string }) => e.stdout);
+    expect(typed).toBe('ok');
+    // The same check fails on a misuse, so it is really reading the package's types.
+    await writeFile(join(app, 'typed.ts'), `${TYPED_USE}\nmodel.infer(42);\n`);
+    const misused = await run(process.execPath, [tsc, ...args], { cwd: app }).then(() => 'ok', (e: { stdout: string }) => e.stdout);
+    expect(misused).toContain("typed.ts(8,13): error TS2345: Argument of type 'number' is not assignable to parameter of type 'InferInputs'.");
   });
 
   it('bundles the engine, emits the Worker as an asset of its own, and runs the example package', async () => {
