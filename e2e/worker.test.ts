@@ -49,9 +49,11 @@ describe.skipIf(!chromiumOrSkip('the engine Worker'))('load() in a page runs the
         const selfTest = await model.selfTest().catch((e) => [e.code, e.message]);
         return { spec, out: [out.dtype, out.shape, Array.from(out.data)], error: [error instanceof engine.NeuropodError, error.code, error.message], profile: model.profile().map((t) => t.op), selfTest };
       };
-      return { inWorker: await run(undefined), inPlace: await run(false), xIntact: Array.from(x.data) };
+      const missing = (worker) => load('/models/missing.onnx', { worker }).then(() => 'loaded', (e) => [e instanceof engine.NeuropodError, e.code, e.message]);
+      return { inWorker: await run(undefined), inPlace: await run(false), xIntact: Array.from(x.data), missing: [await missing(undefined), await missing(false)] };
     `);
-    expect(page.workers()).toHaveLength(1);
+    // The failed load ended its Worker: only the first model's is left.
+    await expect.poll(() => page.workers().length).toBe(1);
     // NEUROPOD-FORMAT.md section 7's addition case; the dtype message is Neuropod's (docs/api.md, infer rule 1).
     const expected = {
       spec: ['addition_model', 'onnx', 'cpu', ['x:x2', 'y:x2']],
@@ -60,7 +62,8 @@ describe.skipIf(!chromiumOrSkip('the engine Worker'))('load() in a page runs the
       profile: ['Add'],
       selfTest: ['ARCHIVE_ENTRY_MISSING', `selfTest(): ${session.server.url}/examples/addition.neuropod has no test_data.pkl (Neuropod's packager writes it when given test_input_data and test_expected_out)`],
     };
-    expect(out).toEqual({ inWorker: expected, inPlace: expected, xIntact: [1, 2, 3, 4] });
+    const missing = [true, 'IO_FAILED', `cannot fetch ${session.server.url}/models/missing.onnx: HTTP 404 (not found)`];
+    expect(out).toEqual({ inWorker: expected, inPlace: expected, xIntact: [1, 2, 3, 4], missing: [missing, missing] });
   });
 
   it('keeps the main thread responsive during a long inference, unlike worker: false', async () => {
