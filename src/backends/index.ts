@@ -6,6 +6,7 @@ import type { Backend, BackendName } from '../runtime/backend.js';
  * imported only when chosen, so a page pays for the backends it runs. A new backend is one row here.
  */
 const BACKEND_MODULES: readonly { name: BackendName; load: () => Promise<Backend> }[] = [
+  { name: 'webgpu', load: async () => (await import('./webgpu/webgpu-backend.js')).webgpuBackend },
   { name: 'wasm', load: async () => (await import('./wasm/wasm-backend.js')).wasmBackend },
   { name: 'cpu', load: async () => (await import('./cpu/cpu-backend.js')).cpuBackend },
 ];
