@@ -5,6 +5,7 @@
  * stride-1, unpadded conv). 3-D convs, other dtypes and bad shapes go to the reference (kernels/conv.ts).
  */
 import { fusedClamp, NO_CLAMP, wasmKernel, type Clamp } from '../src/backends/wasm/wasm-kernel.js';
+import { GEMM_START } from '../src/backends/wasm/wasm-modules-instance.js';
 import { packedASize, packedBSize, type WasmKernelRuntime } from '../src/backends/wasm/wasm-runtime.js';
 import { isTensor, type Value } from '../src/graph/value.js';
 import { Tensor } from '../src/tensor/tensor.js';
@@ -63,15 +64,16 @@ function grouped(rt: WasmKernelRuntime, g: ConvGeometry, X: Tensor, Wt: Tensor, 
     for (let gi = 0; gi < g.group; gi++) rt.gemm.pack_a(raw + gi * g.mg * K * 4, K, 1, g.mg, K, at + gi * groupA * 4, 1);
   });
   const x = rt.values(X), pb = rt.temp(packedBSize(K, P));
-  const view = rt.f32(), bias = B?.data as Float32Array | undefined;
-  for (let i = 0; i < g.n * g.m; i++) view.fill(bias ? bias[i % g.m]! : 0, (y >> 2) + i * P, (y >> 2) + (i + 1) * P);
+  // The last group's 4-row tiles may read up to 3 biases past its end.
+  const bias = B ? rt.paddedVector(B, g.m, g.m + 4) : 0, mode = B ? GEMM_START.rowBias : GEMM_START.zero;
   const pointwise = isPointwise(g);
   for (let i = 0; i < g.n; i++) {
     for (let gi = 0; gi < g.group; gi++) {
       const xg = x + (i * g.c + gi * g.cg) * plane * 4;
       if (pointwise) rt.gemm.pack_b(xg, P, 1, g.cg, P, pb);
       else rt.conv.im2col_pack(xg, g.cg, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.pt, g.pl, g.dh, g.dw, g.OH, g.OW, pb);
-      rt.gemm.gemm(g.mg, P, K, pa + gi * groupA * 4, pb, y + (i * g.m + gi * g.mg) * P * 4, P, clamp.lo, clamp.hi, rt.tile);
+      rt.gemm.gemm(g.mg, P, K, pa + gi * groupA * 4, pb, y + (i * g.m + gi * g.mg) * P * 4, P, clamp.lo, clamp.hi, rt.tile,
+        bias && bias + gi * g.mg * 4, mode);
     }
   }
 }
@@ -86,7 +88,7 @@ function wasmConv(rt: WasmKernelRuntime, inputs: (Value | undefined)[], ctx: Ker
     const size = g.n * g.m * g.OH * g.OW, y = rt.temp(size);
     if (g.cg === 1) depthwise(rt, g, X, Wt, B, y, clamp);
     else grouped(rt, g, X, Wt, B, y, clamp);
-    return new Tensor('float32', [g.n, g.m, ...g.grid], rt.read(y, size));
+    return rt.output(y, [g.n, g.m, ...g.grid]);
   });
 }
 

@@ -66,17 +66,21 @@ describe('wasm Gemm', () => {
     }
   });
 
-  it('packs a constant B once: later calls keep nothing past their end, dispose frees the panels', () => {
+  it('packs a constant B once: later runs keep nothing past their end, dispose frees the panels', () => {
     const rng = new Rng(9), B = rng.floats([33, 20]), rt = new WasmKernelRuntime(modules, new Set([B]));
     const gemm = matmulWasmKernels(rt).filter((k) => k.op === 'Gemm');
     const before = modules.heap.liveBytes;
     runKernel(gemm, 'Gemm', [rng.floats([6, 33]), B]);
+    // The output stays resident until the run ends (the backend ends one per inference).
+    expect(modules.heap.liveBytes - before).toBe(24 * 33 * 4 + 6 * 20 * 4);
+    rt.endRun();
     const live = modules.heap.liveBytes;
     // B's 8-column panels: ceil(20 / 8)·8 columns × 33 rows of float32.
     expect(live - before).toBe(24 * 33 * 4);
     for (let i = 0; i < 5; i++) {
       const A = rng.floats([6, 33]);
       expect(relativeError(runKernel(gemm, 'Gemm', [A, B])[0]!, runKernel(matmulKernels, 'Gemm', [A, B])[0]!)).toBeLessThan(1e-6);
+      rt.endRun();
       expect(modules.heap.liveBytes).toBe(live);
     }
     rt.dispose();

@@ -3,6 +3,7 @@
  * reference would reject, go to the reference kernels (kernels/matmul.ts) through `wasmKernel`.
  */
 import { fusedClamp, NO_CLAMP, wasmKernel, type Clamp } from '../src/backends/wasm/wasm-kernel.js';
+import { GEMM_START } from '../src/backends/wasm/wasm-modules-instance.js';
 import { packedASize, packedBSize, type WasmKernelRuntime } from '../src/backends/wasm/wasm-runtime.js';
 import type { Value } from '../src/graph/value.js';
 import { isTensor } from '../src/graph/value.js';
@@ -14,23 +15,17 @@ function f32Tensor(v: Value | undefined): Tensor | undefined {
   return isTensor(v) && v.dtype === 'float32' ? v : undefined;
 }
 
-/** y[m×n] (at byte `y`) = beta·C broadcast unidirectionally (ONNX Gemm), or 0; false when C has a rank above 2. */
-function fillGemmBias(rt: WasmKernelRuntime, y: number, m: number, n: number, C: Tensor | undefined, beta: number): boolean {
-  const view = rt.f32(), base = y >> 2;
-  if (!C || beta === 0) {
-    view.fill(0, base, base + m * n);
-    return true;
-  }
-  if (C.rank > 2) return false;
+/** How gemm starts C: from a padded bias row or column when C broadcasts as one, else filled here; undefined when C has a rank above 2. */
+function gemmStart(rt: WasmKernelRuntime, y: number, m: number, n: number, C: Tensor | undefined, beta: number): { bias: number; mode: number } | undefined {
+  if (!C || beta === 0) return { bias: 0, mode: GEMM_START.zero };
+  if (C.rank > 2) return undefined;
   const [cr, cc] = C.rank === 2 ? C.shape : C.rank === 1 ? [1, C.shape[0]!] : [1, 1];
-  if ((cr !== 1 && cr !== m) || (cc !== 1 && cc !== n)) return false;
-  const c = C.data as Float32Array;
-  for (let i = 0; i < m; i++) {
-    const src = cr === 1 ? 0 : i * cc, at = base + i * n;
-    if (cc === 1) view.fill(beta * c[src]!, at, at + n);
-    else for (let j = 0; j < n; j++) view[at + j] = beta * c[src + j]!;
-  }
-  return true;
+  if ((cr !== 1 && cr !== m) || (cc !== 1 && cc !== n)) return undefined;
+  if (cr === 1) return { bias: rt.paddedVector(C, n, Math.ceil(n / 8) * 8, beta), mode: GEMM_START.columnBias };
+  if (cc === 1) return { bias: rt.paddedVector(C, m, Math.ceil(m / 4) * 4, beta), mode: GEMM_START.rowBias };
+  const view = rt.f32(), c = C.data as Float32Array;
+  for (let i = 0; i < m * n; i++) view[(y >> 2) + i] = beta * c[i]!;
+  return { bias: 0, mode: GEMM_START.c };
 }
 
 function wasmGemm(rt: WasmKernelRuntime, inputs: (Value | undefined)[], ctx: KernelContext, clamp: Clamp): Tensor | undefined {
@@ -48,10 +43,10 @@ function wasmGemm(rt: WasmKernelRuntime, inputs: (Value | undefined)[], ctx: Ker
     const pb = rt.derived(B, `gemmB:${transB}`, packedBSize(k, n), (at) => {
       rt.gemm.pack_b(rt.tempValues(B), transB ? 1 : n, transB ? k : 1, k, n, at);
     });
-    const y = rt.temp(m * n);
-    if (!fillGemmBias(rt, y, m, n, C, beta)) return undefined;
-    rt.gemm.gemm(m, n, k, pa, pb, y, n, clamp.lo, clamp.hi, rt.tile);
-    return new Tensor('float32', [m, n], rt.read(y, m * n));
+    const y = rt.temp(m * n), start = gemmStart(rt, y, m, n, C, beta);
+    if (!start) return undefined;
+    rt.gemm.gemm(m, n, k, pa, pb, y, n, clamp.lo, clamp.hi, rt.tile, start.bias, start.mode);
+    return rt.output(y, [m, n]);
   });
 }
 
@@ -76,12 +71,11 @@ function wasmMatMul(rt: WasmKernelRuntime, inputs: (Value | undefined)[]): Tenso
   const count = sizeOf(batch);
   return rt.call(() => {
     const y = rt.temp(count * m * n);
-    rt.f32().fill(0, y >> 2, (y >> 2) + count * m * n);
     if (sizeOf(bBatch) === 1) {
       const rows = count * m;
       const pa = rt.derived(A, 'matmulA', packedASize(rows, k), (at) => rt.gemm.pack_a(rt.tempValues(A), k, 1, rows, k, at, 1));
       const pb = rt.derived(B, 'matmulB:0', packedBSize(k, n), (at) => rt.gemm.pack_b(rt.tempValues(B), n, 1, k, n, at));
-      rt.gemm.gemm(rows, n, k, pa, pb, y, n, NO_CLAMP.lo, NO_CLAMP.hi, rt.tile);
+      rt.gemm.gemm(rows, n, k, pa, pb, y, n, NO_CLAMP.lo, NO_CLAMP.hi, rt.tile, 0, GEMM_START.zero);
     } else {
       const aMap = broadcastIndexMap(aBatch, batch), bMap = broadcastIndexMap(bBatch, batch);
       const a = rt.values(A), pa = rt.temp(packedASize(m, k)), scratchB = rt.temp(packedBSize(k, n));
@@ -92,10 +86,10 @@ function wasmMatMul(rt: WasmKernelRuntime, inputs: (Value | undefined)[]): Tenso
         let pb = scratchB;
         if (rt.isConstant(B)) pb = rt.derived(B, `matmulB:${bMap[i]}`, packedBSize(k, n), (at) => rt.gemm.pack_b(bSlice(bMap[i]!), n, 1, k, n, at));
         else rt.gemm.pack_b(bSlice(bMap[i]!), n, 1, k, n, scratchB);
-        rt.gemm.gemm(m, n, k, pa, pb, y + i * m * n * 4, n, NO_CLAMP.lo, NO_CLAMP.hi, rt.tile);
+        rt.gemm.gemm(m, n, k, pa, pb, y + i * m * n * 4, n, NO_CLAMP.lo, NO_CLAMP.hi, rt.tile, 0, GEMM_START.zero);
       }
     }
-    return new Tensor('float32', shape, rt.read(y, count * m * n));
+    return rt.output(y, shape);
   });
 }
 

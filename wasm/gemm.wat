@@ -1,4 +1,4 @@
-;; Packed, register-blocked f32 GEMM on SIMD128: C[m×n] += A[m×k]·B[k×n], then clamped to [lo, hi] (the fused
+;; Packed, register-blocked f32 GEMM on SIMD128: C[m×n] = start + A[m×k]·B[k×n] (start: C, a bias or 0), then clamped to [lo, hi] (the fused
 ;; Relu/Clip epilogue; ±inf when there is none). A is packed into 4-row panels and B into 8-column panels so the
 ;; micro-kernel streams both with unit stride and keeps a 4×8 tile of C in eight v128 registers (V8 on x64 has 15
 ;; free xmm registers: 8 accumulators + 2 B vectors + 1 broadcast A leave room, a 6×8 tile would spill).
@@ -77,6 +77,7 @@
 
   ;; One 4×8 tile: C (row stride ldcb bytes) += the kc-deep product of an A panel and a B panel, then clamped.
   (func $tile (param $pa i32) (param $pb i32) (param $kc i32) (param $c i32) (param $ldcb i32) (param $lo f32) (param $hi f32)
+        (param $bias i32) (param $mode i32)
     (local $r1 i32) (local $r2 i32) (local $r3 i32) (local $end i32)
     (local $c0a v128) (local $c0b v128) (local $c1a v128) (local $c1b v128)
     (local $c2a v128) (local $c2b v128) (local $c3a v128) (local $c3b v128)
@@ -84,14 +85,36 @@
     (local.set $r1 (i32.add (local.get $c) (local.get $ldcb)))
     (local.set $r2 (i32.add (local.get $r1) (local.get $ldcb)))
     (local.set $r3 (i32.add (local.get $r2) (local.get $ldcb)))
-    (local.set $c0a (v128.load (local.get $c)))
-    (local.set $c0b (v128.load offset=16 (local.get $c)))
-    (local.set $c1a (v128.load (local.get $r1)))
-    (local.set $c1b (v128.load offset=16 (local.get $r1)))
-    (local.set $c2a (v128.load (local.get $r2)))
-    (local.set $c2b (v128.load offset=16 (local.get $r2)))
-    (local.set $c3a (v128.load (local.get $r3)))
-    (local.set $c3b (v128.load offset=16 (local.get $r3)))
+    (if (i32.eq (local.get $mode) (i32.const 0))
+      (then
+        (local.set $c0a (v128.load (local.get $c)))
+        (local.set $c0b (v128.load offset=16 (local.get $c)))
+        (local.set $c1a (v128.load (local.get $r1)))
+        (local.set $c1b (v128.load offset=16 (local.get $r1)))
+        (local.set $c2a (v128.load (local.get $r2)))
+        (local.set $c2b (v128.load offset=16 (local.get $r2)))
+        (local.set $c3a (v128.load (local.get $r3)))
+        (local.set $c3b (v128.load offset=16 (local.get $r3))))
+      (else (if (i32.eq (local.get $mode) (i32.const 1))
+        (then
+          (local.set $c0a (v128.load32_splat (local.get $bias)))
+          (local.set $c1a (v128.load32_splat offset=4 (local.get $bias)))
+          (local.set $c2a (v128.load32_splat offset=8 (local.get $bias)))
+          (local.set $c3a (v128.load32_splat offset=12 (local.get $bias)))
+          (local.set $c0b (local.get $c0a))
+          (local.set $c1b (local.get $c1a))
+          (local.set $c2b (local.get $c2a))
+          (local.set $c3b (local.get $c3a)))
+        (else (if (i32.eq (local.get $mode) (i32.const 2))
+          (then
+            (local.set $c0a (v128.load (local.get $bias)))
+            (local.set $c0b (v128.load offset=16 (local.get $bias)))
+            (local.set $c1a (local.get $c0a))
+            (local.set $c1b (local.get $c0b))
+            (local.set $c2a (local.get $c0a))
+            (local.set $c2b (local.get $c0b))
+            (local.set $c3a (local.get $c0a))
+            (local.set $c3b (local.get $c0b))))))))
     (local.set $end (i32.add (local.get $pa) (i32.shl (local.get $kc) (i32.const 4))))
     (block $done (loop $step
       (br_if $done (i32.ge_u (local.get $pa) (local.get $end)))
@@ -141,22 +164,29 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $row))))
 
-  ;; A tile cut by the edge of C goes through the scratch tile (its unused lanes zeroed, never stored back).
+;; A tile cut by the edge of C goes through the scratch tile (its unused lanes never stored back; only mode 0
+  ;; reads C, so only it copies the corner in).
   (func $edge_tile (param $pa i32) (param $pb i32) (param $kc i32) (param $c i32) (param $ldc i32)
-        (param $rows i32) (param $cols i32) (param $lo f32) (param $hi f32) (param $tmp i32)
-    (memory.fill (local.get $tmp) (i32.const 0) (i32.const 128))
-    (call $corner (local.get $c) (local.get $ldc) (local.get $rows) (local.get $cols) (local.get $tmp) (i32.const 1))
-    (call $tile (local.get $pa) (local.get $pb) (local.get $kc) (local.get $tmp) (i32.const 32) (local.get $lo) (local.get $hi))
+        (param $rows i32) (param $cols i32) (param $lo f32) (param $hi f32) (param $tmp i32) (param $bias i32) (param $mode i32)
+    (if (i32.eq (local.get $mode) (i32.const 0))
+      (then
+        (memory.fill (local.get $tmp) (i32.const 0) (i32.const 128))
+        (call $corner (local.get $c) (local.get $ldc) (local.get $rows) (local.get $cols) (local.get $tmp) (i32.const 1))))
+    (call $tile (local.get $pa) (local.get $pb) (local.get $kc) (local.get $tmp) (i32.const 32) (local.get $lo) (local.get $hi)
+      (local.get $bias) (local.get $mode))
     (call $corner (local.get $c) (local.get $ldc) (local.get $rows) (local.get $cols) (local.get $tmp) (i32.const 0)))
 
   (func $min (param $a i32) (param $b i32) (result i32)
     (select (local.get $a) (local.get $b) (i32.lt_s (local.get $a) (local.get $b))))
 
-  ;; C (row stride ldc) += packed A · packed B, clamped to [lo, hi] after the last k block. tmp: 128 scratch bytes.
+  ;; C (row stride ldc) = start + packed A · packed B, clamped to [lo, hi] after the last k block, where start is
+  ;; by mode: 0 C itself, 1 bias[i] along each row, 2 bias[j] along each column, 3 zero (bias padded to whole tiles:
+  ;; 4 rows, 8 columns). tmp: 128 scratch bytes.
   (func (export "gemm") (param $m i32) (param $n i32) (param $k i32) (param $pa i32) (param $pb i32) (param $c i32)
-        (param $ldc i32) (param $lo f32) (param $hi f32) (param $tmp i32)
+        (param $ldc i32) (param $lo f32) (param $hi f32) (param $tmp i32) (param $bias i32) (param $mode0 i32)
     (local $k0 i32) (local $kc i32) (local $ic i32) (local $ie i32) (local $i i32) (local $j i32)
-    (local $blo f32) (local $bhi f32) (local $apan i32) (local $bpan i32) (local $cptr i32)
+    (local $blo f32) (local $bhi f32) (local $apan i32) (local $bpan i32) (local $cptr i32) (local $mode i32) (local $at i32)
+    (local.set $mode (local.get $mode0))
     (loop $kblocks
       (local.set $kc (call $min (global.get $KC) (i32.sub (local.get $k) (local.get $k0))))
       (if (i32.eq (i32.add (local.get $k0) (local.get $kc)) (local.get $k))
@@ -178,14 +208,16 @@
               (i32.add (i32.shl (i32.mul (local.get $i) (local.get $k)) (i32.const 2)) (i32.shl (local.get $k0) (i32.const 4)))))
             (local.set $cptr (i32.add (local.get $c)
               (i32.shl (i32.add (i32.mul (local.get $i) (local.get $ldc)) (local.get $j)) (i32.const 2))))
+            (local.set $at (i32.add (local.get $bias) (i32.shl
+              (select (local.get $i) (local.get $j) (i32.eq (local.get $mode) (i32.const 1))) (i32.const 2))))
             (if (i32.and (i32.le_s (i32.add (local.get $i) (i32.const 4)) (local.get $m))
                          (i32.le_s (i32.add (local.get $j) (i32.const 8)) (local.get $n)))
               (then (call $tile (local.get $apan) (local.get $bpan) (local.get $kc) (local.get $cptr)
-                      (i32.shl (local.get $ldc) (i32.const 2)) (local.get $blo) (local.get $bhi)))
+                      (i32.shl (local.get $ldc) (i32.const 2)) (local.get $blo) (local.get $bhi) (local.get $at) (local.get $mode)))
               (else (call $edge_tile (local.get $apan) (local.get $bpan) (local.get $kc) (local.get $cptr) (local.get $ldc)
                       (call $min (i32.const 4) (i32.sub (local.get $m) (local.get $i)))
                       (call $min (i32.const 8) (i32.sub (local.get $n) (local.get $j)))
-                      (local.get $blo) (local.get $bhi) (local.get $tmp))))
+                      (local.get $blo) (local.get $bhi) (local.get $tmp) (local.get $at) (local.get $mode))))
             (local.set $i (i32.add (local.get $i) (i32.const 4)))
             (br $rows)))
           (local.set $j (i32.add (local.get $j) (i32.const 8)))
@@ -193,5 +225,6 @@
         (local.set $ic (i32.add (local.get $ic) (global.get $MC)))
         (br $iblocks)))
       (local.set $k0 (i32.add (local.get $k0) (local.get $kc)))
+      (local.set $mode (i32.const 0))
       (br_if $kblocks (i32.lt_s (local.get $k0) (local.get $k)))))
 )

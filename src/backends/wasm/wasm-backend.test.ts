@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { load } from '../../api/model.js';
 import { readNpy } from '../../testing/npy.js';
 import { sharedOrSkip, sharedPath } from '../../testing/shared-fixtures.js';
+import { Rng } from '../../testing/random-op-cases.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { wasmKernelModules } from './wasm-modules-instance.js';
 
@@ -56,7 +57,46 @@ async function denseModel(act: string, dtype: 'float32' | 'float64' = 'float32')
 
 const X = (dtype: 'float32' | 'float64' = 'float32') => new Tensor(dtype, [1, 3], (dtype === 'float32' ? Float32Array : Float64Array).of(1, 2, 3));
 
+/** x -> Conv -> a; b = Identity(a) before a's last reader, Conv(a) -> c, Shape(c) -> s: a wasm output read in place, passed on unread, and read only for its shape. */
+async function chainModel(): Promise<Uint8Array> {
+  const { encodeOnnxModel } = await import('../../formats/onnx/encode.js');
+  const rng = new Rng(21);
+  const graph = {
+    name: 'chain', inputs: [{ name: 'x' }], outputs: [{ name: 'b' }, { name: 'c' }, { name: 's' }],
+    initializers: new Map([['w1', rng.floats([3, 2, 3, 3])], ['w2', rng.floats([2, 3, 1, 1])]]),
+    nodes: [
+      { name: 'conv1', opType: 'Conv', domain: '', inputs: ['x', 'w1'], outputs: ['a'], attributes: new Map([['pads', { type: 'ints' as const, value: [1, 1, 1, 1] }]]) },
+      { name: 'identity', opType: 'Identity', domain: '', inputs: ['a'], outputs: ['b'], attributes: new Map() },
+      { name: 'conv2', opType: 'Conv', domain: '', inputs: ['a', 'w2'], outputs: ['c'], attributes: new Map() },
+      { name: 'shape', opType: 'Shape', domain: '', inputs: ['c'], outputs: ['s'], attributes: new Map() },
+    ],
+  };
+  return encodeOnnxModel({ graph, opsets: new Map([['', 13]]) } as never);
+}
+
 describe('wasm backend', () => {
+  it('keeps wasm outputs resident between wasm kernels, copying out what is passed on or returned (same values as cpu)', async () => {
+    const bytes = await chainModel(), x = new Rng(22).floats([1, 2, 5, 5]);
+    const cpu = await load(bytes, { backend: 'cpu', worker: false }), wasm = await load(bytes, { backend: 'wasm', worker: false });
+    const heap = (await wasmKernelModules()).heap;
+    const want = await cpu.infer({ x });
+    await wasm.infer({ x });
+    const live = heap.liveBytes;
+    for (let run = 0; run < 3; run++) {
+      // Packed weights stay from the first run; nothing else outlives a run.
+      const got = await wasm.infer({ x });
+      expect(heap.liveBytes).toBe(live);
+      expect([...got.s!.numeric]).toEqual([1n, 2n, 5n, 5n]);
+      for (const name of ['b', 'c']) {
+        expect(got[name]!.shape).toEqual(want[name]!.shape);
+        const diff = Math.max(...Array.from(got[name]!.numeric as Float32Array, (v, i) => Math.abs(v - (want[name]!.numeric as Float32Array)[i]!)));
+        expect(diff).toBeLessThan(1e-5);
+      }
+    }
+    await Promise.all([cpu.dispose(), wasm.dispose()]);
+  });
+
+
   it('fuses Gemm + Relu into one wasm FusedGemm ([1,2,3]·W + b = [-6, 6] -> [0, 6])', async () => {
     const model = await load(await denseModel('Relu'), { backend: 'wasm', worker: false });
     expect([...(await model.infer({ x: X() })).y!.numeric]).toEqual([0, 6]);

@@ -1,24 +1,49 @@
 import { convWasmKernels } from '../../../kernels/conv-wasm.js';
 import { referenceKernels } from '../../../kernels/index.js';
 import { matmulWasmKernels } from '../../../kernels/matmul-wasm.js';
-import { KernelTable } from '../../../kernels/registry.js';
+import { KernelTable, type KernelDef } from '../../../kernels/registry.js';
 import type { Graph } from '../../graph/ir.js';
 import { fuseConvEpilogues } from '../../graph/passes/fuse-conv-epilogue.js';
 import { checkAssumedInputs, planGraph } from '../../graph/passes/plan-graph.js';
-import type { Tensor } from '../../tensor/tensor.js';
+import type { Value } from '../../graph/value.js';
+import { Tensor } from '../../tensor/tensor.js';
 import type { Backend } from '../../runtime/backend.js';
 import { GraphExecutor, subgraphsOf, type OpTiming } from '../../runtime/executor.js';
 import { simdUnavailable, wasmKernelModules } from './wasm-modules-instance.js';
+import { ResidentTensor } from './resident-tensor.js';
 import { WasmKernelRuntime } from './wasm-runtime.js';
 
-/** The wasm kernels first, the reference for every op (or opset) they do not cover. */
+/**
+ * The wasm kernels first, the reference for every op (or opset) they do not cover. Every kernel found here
+ * reports what it read to the runtime, so a resident wasm output is freed after its last reader, wasm or not.
+ */
 class WasmFirstKernels extends KernelTable {
-  constructor(private readonly wasm: KernelTable) {
+  private readonly counted = new Map<KernelDef, KernelDef>();
+
+  constructor(
+    private readonly wasm: KernelTable,
+    private readonly rt: WasmKernelRuntime,
+  ) {
     super([]);
   }
 
   override find(domain: string, op: string, opset: number) {
-    return this.wasm.find(domain, op, opset) ?? referenceKernels.find(domain, op, opset);
+    const wasm = this.wasm.find(domain, op, opset);
+    if (wasm) return wasm;
+    const reference = referenceKernels.find(domain, op, opset);
+    if (!reference) return undefined;
+    let counted = this.counted.get(reference);
+    if (!counted) {
+      const rt = this.rt;
+      counted = { ...reference, run: (inputs, ctx) => {
+        const out = reference.run(inputs, ctx);
+        passedOn(inputs, out);
+        rt.consumed(ctx.node, inputs, true);
+        return out;
+      } };
+      this.counted.set(reference, counted);
+    }
+    return counted;
   }
 
   override ops() {
@@ -27,11 +52,41 @@ class WasmFirstKernels extends KernelTable {
   }
 }
 
+/**
+ * Copies out each resident input a reference kernel handed on unread (Identity returns its input; sequence ops
+ * keep it in a Sequence): the value lives on under another name past its own name's last reader.
+ */
+function passedOn(inputs: readonly (Value | undefined)[], outputs: readonly (Value | undefined)[]): void {
+  const wrapped = outputs.some((v) => v !== undefined && !(v instanceof Tensor));
+  for (const t of inputs) if (t instanceof ResidentTensor && (wrapped || outputs.includes(t))) t.materialize();
+}
+
 /** Every initializer of the graph and its subgraphs: the tensors whose packed forms are kept for the model's life. */
 function constantsOf(graph: Graph, into = new Set<Tensor>()): Set<Tensor> {
   for (const t of graph.initializers.values()) into.add(t);
   for (const node of graph.nodes) for (const sub of subgraphsOf(node)) constantsOf(sub, into);
   return into;
+}
+
+/**
+ * How many node inputs of the main graph read each value. A value a subgraph reads, or a graph output, is left
+ * out: it is never freed early, only copied out when the run ends.
+ */
+function readerCounts(graph: Graph): Map<string, number> {
+  const counts = new Map<string, number>(), never = new Set(graph.outputs.map((o) => o.name));
+  const mentionAll = (g: Graph) => {
+    for (const n of g.nodes) {
+      n.inputs.forEach((i) => never.add(i));
+      subgraphsOf(n).forEach(mentionAll);
+    }
+    g.outputs.forEach((o) => never.add(o.name));
+  };
+  for (const node of graph.nodes) {
+    for (const name of node.inputs) if (name !== '') counts.set(name, (counts.get(name) ?? 0) + 1);
+    subgraphsOf(node).forEach(mentionAll);
+  }
+  for (const name of never) counts.delete(name);
+  return counts;
 }
 
 /** A profile list that relabels 'wasm' entries whose kernel handed the call to the reference. */
@@ -56,13 +111,20 @@ export const wasmBackend: Backend = {
     new GraphExecutor(source, referenceKernels).checkSupported();
     const planned = planGraph(source, { keep: options.keep });
     const model = fuseConvEpilogues(planned.model);
-    const rt = new WasmKernelRuntime(modules, constantsOf(model.graph));
-    const executor = new GraphExecutor(model, new WasmFirstKernels(new KernelTable([matmulWasmKernels(rt), convWasmKernels(rt)])));
+    const rt = new WasmKernelRuntime(modules, constantsOf(model.graph), readerCounts(model.graph), new Set(model.graph.nodes));
+    const executor = new GraphExecutor(model, new WasmFirstKernels(new KernelTable([matmulWasmKernels(rt), convWasmKernels(rt)]), rt));
     return {
       backend: 'wasm',
       run: async (feeds, wanted, profile) => {
         checkAssumedInputs(planned, feeds);
-        return executor.run(new Map(feeds), wanted, profile && honestProfile(rt, profile));
+        rt.beginRun();
+        try {
+          const out = executor.run(new Map(feeds), wanted, profile && honestProfile(rt, profile));
+          for (const [name, v] of out) if (v instanceof ResidentTensor) out.set(name, v.toPlain());
+          return out;
+        } finally {
+          rt.endRun();
+        }
       },
       dispose: () => rt.dispose(),
     };

@@ -18,14 +18,19 @@ export function wasmKernel(rt: WasmKernelRuntime, op: string, attempt: WasmAttem
     domain,
     backend: 'wasm',
     run(inputs, ctx) {
-      const out = attempt(inputs, ctx);
-      rt.delegatedLast = out === undefined;
-      if (out) return out;
-      const reference = referenceKernels.find(domain, op, ctx.opset);
-      if (!reference) throw new NeuropodError('OP_UNSUPPORTED', `no reference kernel for ${op} at opset ${ctx.opset} to fall back on`);
-      return reference.run(inputs, ctx);
+      rt.delegatedLast = false;
+      const out = attempt(inputs, ctx) ?? delegate(rt, op, domain, inputs, ctx);
+      rt.consumed(ctx.node, inputs, false);
+      return out;
     },
   };
+}
+
+function delegate(rt: WasmKernelRuntime, op: string, domain: string, inputs: (Value | undefined)[], ctx: KernelContext): (Value | undefined)[] {
+  rt.delegatedLast = true;
+  const reference = referenceKernels.find(domain, op, ctx.opset);
+  if (!reference) throw new NeuropodError('OP_UNSUPPORTED', `no reference kernel for ${op} at opset ${ctx.opset} to fall back on`);
+  return reference.run(inputs, ctx);
 }
 
 /** Output clamp of a fused Relu/Clip epilogue; NO_CLAMP when there is none. */

@@ -5,8 +5,13 @@ import { WASM_MODULES } from './wasm-modules.js';
 export interface GemmExports {
   pack_a(src: number, rs: number, cs: number, m: number, k: number, dst: number, alpha: number): void;
   pack_b(src: number, rs: number, cs: number, k: number, n: number, dst: number): void;
-  gemm(m: number, n: number, k: number, pa: number, pb: number, c: number, ldc: number, lo: number, hi: number, tmp: number): void;
+  /** mode: where C starts, 0 C itself, 1 bias[i] per row, 2 bias[j] per column, 3 zero (GEMM_START). */
+  gemm(m: number, n: number, k: number, pa: number, pb: number, c: number, ldc: number, lo: number, hi: number, tmp: number,
+    bias: number, mode: number): void;
 }
+
+/** gemm's `mode`: what C holds before the product is added. */
+export const GEMM_START = { c: 0, rowBias: 1, columnBias: 2, zero: 3 } as const;
 
 /** wasm/conv.wat. */
 export interface ConvExports {

@@ -1,4 +1,8 @@
-import type { Tensor } from '../../tensor/tensor.js';
+import { NeuropodError } from '../../api/errors.js';
+import type { Node } from '../../graph/ir.js';
+import type { Value } from '../../graph/value.js';
+import type { Shape, Tensor } from '../../tensor/tensor.js';
+import { ResidentTensor } from './resident-tensor.js';
 import type { ConvExports, GemmExports, WasmKernelModules } from './wasm-modules-instance.js';
 
 /** Floats a packed A (4-row panels) of m×k takes. */
@@ -14,7 +18,9 @@ export function packedBSize(k: number, n: number): number {
 /**
  * What the wasm kernels of one prepared model work with: the shared modules and heap, the model's constant
  * tensors (initializers) and, for each, the blocks derived from it once (raw copy, packed panels) that live until
- * `dispose`. Everything else a kernel allocates is scratch of that call, released when `call` returns.
+ * `dispose`. Everything else a kernel allocates is scratch of that call, released when `call` returns, except
+ * its output: that stays resident (ResidentTensor) until the last planned reader of its value has run (the reader
+ * counts come from the graph), or until the run ends.
  */
 export class WasmKernelRuntime {
   readonly gemm: GemmExports;
@@ -24,10 +30,18 @@ export class WasmKernelRuntime {
   delegatedLast = false;
   private readonly derivedBlocks = new Map<Tensor, Map<string, number>>();
   private scratch: number[] = [];
+  private readonly resident = new Set<ResidentTensor>();
+  private pendingReads = new Map<string, number>();
 
+  /**
+   * `readers`: how many inputs of the main graph's `nodes` read each value (values a subgraph or the caller may
+   * read are absent: they are never freed early).
+   */
   constructor(
     private readonly modules: WasmKernelModules,
     private readonly constants: ReadonlySet<Tensor>,
+    private readonly readers: ReadonlyMap<string, number> = new Map(),
+    private readonly nodes: ReadonlySet<Node> = new Set(),
   ) {
     this.gemm = modules.gemm;
     this.conv = modules.conv;
@@ -44,6 +58,47 @@ export class WasmKernelRuntime {
       for (const at of this.scratch) this.modules.heap.release(at);
       this.scratch = outer;
     }
+  }
+
+  /** A scratch block of this call becomes the output tensor, resident past the call. */
+  output(at: number, shape: Shape): ResidentTensor {
+    const i = this.scratch.lastIndexOf(at);
+    if (i < 0) throw new NeuropodError('INFERENCE_FAILED', `wasm output block ${at} is not scratch of this call`);
+    this.scratch.splice(i, 1);
+    const t = new ResidentTensor(shape, at, (block, floats) => this.read(block, floats));
+    this.resident.add(t);
+    return t;
+  }
+
+  /**
+   * Counts one run of `node` against its inputs' readers and frees each resident input it was the last reader of.
+   * `keep` copies the values out first: a reference kernel may pass an input on (Identity, a Sequence) unread.
+   */
+  consumed(node: Node, inputs: readonly (Value | undefined)[], keep: boolean): void {
+    if (!this.nodes.has(node)) return;
+    node.inputs.forEach((name, i) => {
+      const t = inputs[i];
+      if (!(t instanceof ResidentTensor) || !this.resident.has(t)) return;
+      const left = (this.pendingReads.get(name) ?? 0) - 1;
+      this.pendingReads.set(name, left);
+      if (left === 0) this.releaseResident(t, keep);
+    });
+  }
+
+  beginRun(): void {
+    this.pendingReads = new Map(this.readers);
+  }
+
+  /** Frees what is still resident, copying the values out first: a graph output or a cpu kernel's input may still be read. */
+  endRun(): void {
+    for (const t of [...this.resident]) this.releaseResident(t, true);
+  }
+
+  private releaseResident(t: ResidentTensor, keep: boolean): void {
+    const at = t.block;
+    t.detach(keep);
+    this.resident.delete(t);
+    if (at !== undefined) this.modules.heap.release(at);
   }
 
   /** A scratch block of `floats` (not zeroed). */
@@ -85,10 +140,24 @@ export class WasmKernelRuntime {
     return at;
   }
 
-  /** `t`'s float32 values in wasm memory (kept for a constant, copied per call otherwise). */
+  /** `t`'s float32 values in wasm memory: where they are for a resident tensor, kept for a constant, else a copy. */
   values(t: Tensor): number {
+    if (t instanceof ResidentTensor && this.resident.has(t)) return t.block!;
     const data = t.data as Float32Array;
     return this.derived(t, 'values', data.length, (at) => this.f32().set(data, at >> 2));
+  }
+
+  /**
+   * `t`'s values (a vector, or a scalar repeated) times `scale`, zero-padded to `padded` floats: a bias gemm reads
+   * a whole tile of at a time.
+   */
+  paddedVector(t: Tensor, length: number, padded: number, scale = 1): number {
+    const data = t.data as Float32Array;
+    return this.derived(t, `padded:${length}:${padded}:${scale}`, padded, (at) => {
+      const view = this.f32(), base = at >> 2;
+      view.fill(0, base, base + padded);
+      for (let i = 0; i < length; i++) view[base + i] = scale * data[data.length === 1 ? 0 : i]!;
+    });
   }
 
   /** A scratch copy of `t`'s float32 values, for a packing step that reads them once. */
@@ -108,6 +177,7 @@ export class WasmKernelRuntime {
 
   /** Releases every kept block of this model. */
   dispose(): void {
+    this.endRun();
     for (const byKey of this.derivedBlocks.values()) for (const at of byKey.values()) this.modules.heap.release(at);
     this.derivedBlocks.clear();
   }
