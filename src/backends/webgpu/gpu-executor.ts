@@ -90,8 +90,7 @@ export class GpuGraphExecutor {
       }
       return await state.collect(wanted);
     } catch (e) {
-      if (ctx.gpu.isLost()) throw await ctx.gpu.lost.catch((lost: unknown) => lost);
-      throw e;
+      throw (await lossOf(ctx, e)) ?? e;
     } finally {
       state.end();
       const { dispatches, submits, downloads } = state.run;
@@ -254,6 +253,16 @@ class RunState {
     for (const g of this.uploads.values()) g.storage.release();
     this.run.end();
   }
+}
+
+/**
+ * The DEVICE_LOST error when a failure came from losing the device. A map or submit on a lost device can fail
+ * before the `lost` promise settles, so any failure waits briefly (200 ms) for it.
+ */
+async function lossOf(ctx: GpuContext, e: unknown): Promise<unknown> {
+  const settled = (ms: number) => new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms));
+  if (isNeuropodError(e) && e.code === 'DEVICE_LOST') return e;
+  return Promise.race([ctx.gpu.lost.catch((lost: unknown) => lost), settled(ctx.gpu.isLost() ? 1000 : 200)]);
 }
 
 function nodeFailure(op: string, name: string, e: unknown): NeuropodError {

@@ -1,0 +1,133 @@
+/**
+ * The WebGPU machinery: device features, one pipeline for many shapes, one submission per inference, readback
+ * of the requested outputs only, fused activations, per-op fallback with the profile saying where, no pooled
+ * buffer left behind, and a lost device failing the call in flight and replaced on the next.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Graph, Model, Node } from '../../graph/ir.js';
+import type { Value } from '../../graph/value.js';
+import type { OpTiming } from '../../runtime/executor.js';
+import { Tensor } from '../../tensor/tensor.js';
+import { referenceKernels } from '../../../kernels/index.js';
+import { WANTED_FEATURES } from './device.js';
+import { GpuContext } from './gpu-context.js';
+import { findGpu } from './gpu-source.js';
+import { randomTensor, webgpuMissing, worstRelative } from './webgpu-harness.js';
+import { webgpuBackend, WebGpuModel } from './webgpu-backend.js';
+import { GraphExecutor } from '../../runtime/executor.js';
+
+const missing = await webgpuMissing();
+const f32 = (shape: number[], values: number[]) => new Tensor('float32', shape, Float32Array.from(values));
+
+function node(opType: string, inputs: string[], outputs: string[], attrs: Node['attributes'] = new Map(), domain = ''): Node {
+  return { name: `${opType}_${outputs[0]}`, opType, domain, inputs, outputs, attributes: attrs };
+}
+
+function model(nodes: Node[], inputs: string[], outputs: string[], initializers = new Map<string, Tensor>()): Model {
+  const graph: Graph = { name: 'g', nodes, inputs: inputs.map((name) => ({ name })), outputs: outputs.map((name) => ({ name })), initializers };
+  return { graph, opsets: new Map([['', 17]]) };
+}
+
+const reference = (m: Model, feeds: Map<string, Value>, wanted: string[]) => new GraphExecutor(m, referenceKernels).run(new Map(feeds), wanted);
+
+/** Conv(3x3, pads 1) -> Relu -> MaxPool(2x2) -> Add(bias): four ops, three dispatches once Relu is fused. */
+function convChain(): { m: Model; feeds: Map<string, Value> } {
+  const ints = (v: number[]) => ({ type: 'ints' as const, value: v });
+  const m = model(
+    [
+      node('Conv', ['x', 'w'], ['c'], new Map([['pads', ints([1, 1, 1, 1])]])),
+      node('Relu', ['c'], ['r']),
+      node('MaxPool', ['r'], ['p'], new Map([['kernel_shape', ints([2, 2])], ['strides', ints([2, 2])]])),
+      node('Add', ['p', 'b'], ['y']),
+    ],
+    ['x'], ['y'],
+    new Map([['w', randomTensor([4, 3, 3, 3], 2)], ['b', randomTensor([4, 1, 1], 3)]]),
+  );
+  return { m, feeds: new Map([['x', randomTensor([1, 3, 8, 8], 1)]]) };
+}
+
+describe.skipIf(missing !== undefined)('the WebGPU backend', () => {
+  it('starts here, with every wanted feature the adapter has', async () => {
+    expect(await webgpuBackend.unavailable()).toBeUndefined();
+    const found = await findGpu();
+    if (typeof found === 'string') throw new Error(found);
+    const ctx = await GpuContext.shared();
+    expect([...ctx.gpu.features].sort()).toEqual(WANTED_FEATURES.filter((f) => found.adapter.features.has(f)).sort());
+  });
+
+  it('serves every shape from one pipeline: Add on [2,2] then [3,1] + [1,4]', async () => {
+    const m = model([node('Add', ['a', 'b'], ['y'])], ['a', 'b'], ['y']);
+    const prepared = await WebGpuModel.prepare(m);
+    const ctx = await prepared.context();
+    const small = await prepared.run(new Map([['a', f32([2, 2], [1, 2, 3, 4])], ['b', f32([2, 2], [10, 20, 30, 40])]]), ['y']);
+    const pipelines = ctx.pipelines.size;
+    const wide = await prepared.run(new Map([['a', f32([3, 1], [1, 2, 3])], ['b', f32([1, 4], [10, 20, 30, 40])]]), ['y']);
+    expect(Array.from((small.get('y') as Tensor).numeric)).toEqual([11, 22, 33, 44]);
+    expect([(wide.get('y') as Tensor).shape, Array.from((wide.get('y') as Tensor).numeric)]).toEqual([[3, 4], [11, 21, 31, 41, 12, 22, 32, 42, 13, 23, 33, 43]]);
+    expect(ctx.pipelines.size).toBe(pipelines);
+    prepared.dispose();
+  });
+
+  it('runs Conv -> Relu -> MaxPool -> Add in one submission, Relu fused into the Conv, and frees every pooled buffer', async () => {
+    const { m, feeds } = convChain();
+    const prepared = await WebGpuModel.prepare(m);
+    const ctx = await prepared.context();
+    const profile: OpTiming[] = [];
+    const out = (await prepared.run(feeds, ['y'], profile)).get('y') as Tensor;
+    expect(worstRelative(out, reference(m, feeds, ['y']).get('y') as Tensor)).toBeLessThanOrEqual(1e-5);
+    expect(prepared.executor.lastRun).toEqual({ dispatches: 3, submits: 1, downloads: 1 });
+    expect(profile.map((p) => [p.op, p.backend])).toEqual([['Conv', 'webgpu'], ['Relu', 'webgpu'], ['MaxPool', 'webgpu'], ['Add', 'webgpu']]);
+    expect(ctx.pool.inUse).toBe(0);
+    prepared.dispose();
+  });
+
+  it('reads back only the requested output of two', async () => {
+    const m = model([node('Relu', ['x'], ['a']), node('Sigmoid', ['x'], ['b'])], ['x'], ['a', 'b']);
+    const prepared = await WebGpuModel.prepare(m);
+    const out = await prepared.run(new Map([['x', f32([3], [-1, 0, 2])]]), ['a']);
+    expect([...out.keys()]).toEqual(['a']);
+    expect(Array.from((out.get('a') as Tensor).numeric)).toEqual([0, 0, 2]);
+    expect(prepared.executor.lastRun).toMatchObject({ dispatches: 1, downloads: 1 });
+    prepared.dispose();
+  });
+
+  it('runs an op without a WebGPU kernel (CumSum) and string tensors on the reference, and the profile says so', async () => {
+    const m = model(
+      [node('Relu', ['x'], ['r']), node('CumSum', ['r', 'axis'], ['c']), node('Relu', ['c'], ['y']), node('Concat', ['s', 's'], ['t'], new Map([['axis', { type: 'int', value: 0 }]]))],
+      ['x', 's'], ['y', 't'],
+      new Map([['axis', new Tensor('int64', [], BigInt64Array.of(0n))]]),
+    );
+    const prepared = await WebGpuModel.prepare(m);
+    const profile: OpTiming[] = [];
+    const out = await prepared.run(new Map<string, Value>([['x', f32([4], [1, -2, 3, 4])], ['s', new Tensor('string', [1], ['a'])]]), ['y', 't'], profile);
+    expect(Array.from((out.get('y') as Tensor).numeric)).toEqual([1, 1, 4, 8]);
+    expect((out.get('t') as Tensor).data).toEqual(['a', 'a']);
+    expect(profile.map((p) => [p.op, p.backend])).toEqual([['Relu', 'webgpu'], ['CumSum', 'cpu'], ['Relu', 'webgpu'], ['Concat', 'cpu']]);
+    prepared.dispose();
+  });
+
+  it('fails the call in flight with DEVICE_LOST when the device is destroyed mid-run, and the next call opens a new device', async () => {
+    let destroyOnce = true;
+    referenceKernels.add({
+      op: 'DestroyDevice',
+      domain: 'test.neuropod',
+      run: ([x]) => {
+        if (destroyOnce) {
+          destroyOnce = false;
+          void GpuContext.shared().then((ctx) => ctx.device.destroy());
+        }
+        return [x];
+      },
+    });
+    const m = model([node('Relu', ['x'], ['a']), node('DestroyDevice', ['a'], ['b'], new Map(), 'test.neuropod'), node('Sigmoid', ['b'], ['y'])], ['x'], ['y']);
+    m.opsets.set('test.neuropod', 1);
+    const prepared = await WebGpuModel.prepare(m);
+    const first = await prepared.context();
+    const feeds = new Map([['x', f32([2], [-1, 0])]]);
+    await expect(prepared.run(feeds, ['y'])).rejects.toMatchObject({ code: 'DEVICE_LOST', message: expect.stringMatching(/^webgpu: the GPU device was lost \(.*\); the call was abandoned, the next call opens a new device$/) });
+    const out = await prepared.run(feeds, ['y']);
+    expect(Array.from((out.get('y') as Tensor).numeric)).toEqual([0.5, 0.5]);
+    expect(await prepared.context()).not.toBe(first);
+    prepared.dispose();
+  });
+});
