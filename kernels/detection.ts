@@ -3,7 +3,8 @@ import { Tensor, sizeOf } from '../src/tensor/tensor.js';
 import { optionalTensor, tensorInput, toIndices, toNumbers } from './elements.js';
 import { floatBuffer, floatTensor, floatView, type FloatArray } from './float-data.js';
 import { stridesOf } from './indexing.js';
-import type { KernelContext, KernelDef } from './registry.js';
+import type { ShapeFn, KernelContext, KernelDef } from './registry.js';
+import { intsOperand, withShapes } from './shape-rules.js';
 import { col2im, readWindowAttrs, slideWindow, window3 } from './window.js';
 
 type Inputs = Parameters<KernelDef['run']>[0];
@@ -282,11 +283,30 @@ function col2Im(inputs: Inputs, ctx: KernelContext): Tensor {
   return floatTensor(X.dtype, [n, c, ...image], y);
 }
 
-export const detectionKernels: KernelDef[] = [
+/** RoiAlign / MaxRoiPool: [num_rois, C, out_h, out_w] (ONNX RoiAlign doc). */
+function roiShape(size: (ctx: Parameters<ShapeFn>[1]) => number[]): ShapeFn {
+  return (inputs, ctx) => [{ dtype: inputs[0]?.dtype, dims: [inputs[1]?.dims?.[0] ?? null, inputs[0]?.dims?.[1] ?? null, ...size(ctx)] }];
+}
+
+const DETECTION_SHAPES = {
+  // NonMaxSuppression: one [batch, class, box] row a kept box; how many is data.
+  NonMaxSuppression: (() => [{ dtype: 'int64', dims: [null, 3] }]) as ShapeFn,
+  RoiAlign: roiShape((ctx) => [ctx.attrs.int('output_height', 1), ctx.attrs.int('output_width', 1)]),
+  MaxRoiPool: roiShape((ctx) => ctx.attrs.require('pooled_shape', 'ints')),
+  // GridSample: [N, C, grid's spatial dims].
+  GridSample: ((inputs) => [{ dtype: inputs[0]?.dtype, dims: inputs[0]?.dims && inputs[1]?.dims ? [inputs[0].dims[0]!, inputs[0].dims[1]!, ...inputs[1].dims.slice(1, -1)] : undefined }]) as ShapeFn,
+  // AffineGrid: [N, spatial..., r] from the size input.
+  AffineGrid: ((inputs, ctx) => {
+    const size = intsOperand(inputs, ctx, 1, 'size', 1);
+    return [{ dtype: inputs[0]?.dtype, dims: size ? [size[0]!, ...size.slice(2), size.length - 2] : undefined }];
+  }) as ShapeFn,
+};
+
+export const detectionKernels: KernelDef[] = withShapes([
   { op: 'NonMaxSuppression', since: 10, run: (inputs, ctx) => [nonMaxSuppression(inputs, ctx)] },
   { op: 'RoiAlign', since: 10, run: (inputs, ctx) => [roiAlign(inputs, ctx)] },
   { op: 'MaxRoiPool', run: (inputs, ctx) => [maxRoiPool(inputs, ctx)] },
   { op: 'GridSample', since: 16, run: (inputs, ctx) => [gridSample(inputs, ctx)] },
   { op: 'AffineGrid', since: 20, run: (inputs, ctx) => [affineGrid(inputs, ctx)] },
   { op: 'Col2Im', since: 18, run: (inputs, ctx) => [col2Im(inputs, ctx)] },
-];
+], DETECTION_SHAPES);

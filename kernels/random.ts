@@ -8,7 +8,8 @@ import { NeuropodError } from '../src/api/errors.js';
 import { dtypeFromOnnx, type DType } from '../src/tensor/dtype.js';
 import { sizeOf, type Shape, type Tensor } from '../src/tensor/tensor.js';
 import { fromNumbers, tensorInput, toNumbers } from './elements.js';
-import type { KernelContext, KernelDef } from './registry.js';
+import type { ShapeFn, KernelContext, KernelDef } from './registry.js';
+import { withShapes } from './shape-rules.js';
 
 /** xoshiro128** (Blackman and Vigna): uniform floats in [0, 1). */
 export class SeededRandom {
@@ -60,7 +61,7 @@ function generatorFor(ctx: KernelContext): SeededRandom {
   return new SeededRandom(bits[0]!);
 }
 
-function dtypeAttr(ctx: KernelContext, fallback: DType): DType {
+function dtypeAttr(ctx: Pick<KernelContext, 'attrs' | 'node'>, fallback: DType): DType {
   const code = ctx.attrs.int('dtype');
   if (code === undefined) return fallback;
   const dtype = dtypeFromOnnx(code);
@@ -128,9 +129,18 @@ function multinomial(inputs: Parameters<KernelDef['run']>[0], ctx: KernelContext
   return fromNumbers(dtypeAttr(ctx, 'int32'), [batch, samples], out);
 }
 
-export const randomKernels: KernelDef[] = [
+/** Draws have known shapes even though their values are never computed at planning time. */
+const like: ShapeFn = (inputs, ctx) => [{ dtype: inputs[0]?.dtype ? dtypeAttr(ctx, inputs[0].dtype) : undefined, dims: inputs[0]?.dims }];
+const drawn: ShapeFn = (_inputs, ctx) => [{ dtype: dtypeAttr(ctx, 'float32'), dims: ctx.attrs.require('shape', 'ints') }];
+
+const RANDOM_SHAPES = {
+  RandomNormal: drawn, RandomUniform: drawn, RandomNormalLike: like, RandomUniformLike: like, Bernoulli: like,
+  Multinomial: ((inputs, ctx) => [{ dtype: dtypeAttr(ctx, 'int32'), dims: [inputs[0]?.dims?.[0] ?? null, ctx.attrs.int('sample_size', 1)] }]) as ShapeFn,
+};
+
+export const randomKernels: KernelDef[] = withShapes([
   ...generators('Normal'),
   ...generators('Uniform'),
   { op: 'Bernoulli', run: (inputs, ctx) => [bernoulli(inputs, ctx)] },
   { op: 'Multinomial', run: (inputs, ctx) => [multinomial(inputs, ctx)] },
-];
+], RANDOM_SHAPES);

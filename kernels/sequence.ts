@@ -9,7 +9,8 @@ import { stackAlongAxis } from './axis-stack.js';
 import { optionalTensor, tensorInput, toIndices } from './elements.js';
 import { normalizeAxis } from './indexing.js';
 import { concat, withShape } from './layout.js';
-import type { KernelContext, KernelDef } from './registry.js';
+import type { KernelContext, KernelDef, ShapeFn } from './registry.js';
+import { withShapes } from './shape-rules.js';
 import { splitTensor } from './tensor.js';
 
 type Inputs = (Value | undefined)[];
@@ -97,7 +98,13 @@ function optionalGetElement(inputs: Inputs): Value {
   return v;
 }
 
-export const sequenceKernels: KernelDef[] = [
+/** Sequences and optionals carry no tensor shape here; what they answer about themselves is a scalar. */
+const SEQUENCE_SHAPES = {
+  SequenceLength: (() => [{ dtype: 'int64', dims: [] }]) as ShapeFn,
+  OptionalHasElement: (() => [{ dtype: 'bool', dims: [] }]) as ShapeFn,
+};
+
+export const sequenceKernels: KernelDef[] = withShapes([
   { op: 'SequenceConstruct', run: (inputs) => [new Sequence(inputs.map((_, i) => tensorInput(inputs, i, 'SequenceConstruct')))] },
   { op: 'SequenceEmpty', run: () => [new Sequence([])] },
   {
@@ -116,5 +123,5 @@ export const sequenceKernels: KernelDef[] = [
   { op: 'Optional', run: (inputs) => [new Optional(inputs[0])] },
   { op: 'OptionalHasElement', run: (inputs) => [optionalHasElement(inputs)] },
   { op: 'OptionalGetElement', run: (inputs) => [optionalGetElement(inputs)] },
-];
+], SEQUENCE_SHAPES);
 

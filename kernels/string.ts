@@ -7,7 +7,8 @@ import { Tensor } from '../src/tensor/tensor.js';
 import { tensorInput } from './elements.js';
 import { broadcastIndexMap, broadcastShapes } from './indexing.js';
 import { toJsRegExp } from './regex.js';
-import type { KernelContext, KernelDef } from './registry.js';
+import type { KernelContext, KernelDef, ShapeFn } from './registry.js';
+import { broadcastOf, sameAs, withShapes } from './shape-rules.js';
 
 type Inputs = Parameters<KernelDef['run']>[0];
 
@@ -82,9 +83,17 @@ function regexFullMatch(inputs: Inputs, ctx: KernelContext): Tensor {
   }));
 }
 
-export const stringKernels: KernelDef[] = [
+/** String ops' shapes: StringSplit adds a last axis as long as the most pieces (data); StringNormalizer may drop stopwords. */
+const STRING_SHAPES = {
+  StringConcat: broadcastOf('string'),
+  RegexFullMatch: sameAs(0, 'bool'),
+  StringSplit: ((inputs) => [{ dtype: 'string', dims: inputs[0]?.dims ? [...inputs[0].dims, null] : undefined }, { dtype: 'int64', dims: inputs[0]?.dims }]) as ShapeFn,
+  StringNormalizer: ((inputs) => [{ dtype: 'string', dims: inputs[0]?.dims?.map((d, i, all) => (i === all.length - 1 ? null : d)) }]) as ShapeFn,
+};
+
+export const stringKernels: KernelDef[] = withShapes([
   { op: 'StringNormalizer', run: (inputs, ctx) => [stringNormalizer(inputs, ctx)] },
   { op: 'StringConcat', run: (inputs) => [stringConcat(inputs)] },
   { op: 'StringSplit', run: stringSplit },
   { op: 'RegexFullMatch', run: (inputs, ctx) => [regexFullMatch(inputs, ctx)] },
-];
+], STRING_SHAPES);

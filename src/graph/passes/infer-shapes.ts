@@ -57,16 +57,17 @@ interface Walk {
 
 /** Infers `graph`'s values into `result` (which holds the enclosing scopes' values for a subgraph). */
 function walkGraph(graph: Graph, inputs: (ShapeInfo | undefined)[], walk: Walk, result: ShapeInference): void {
-  const inputNames = new Set(graph.inputs.map((i) => i.name));
+  const overridable = new Set(initializersOverridable(walk.model) ? graph.inputs.map((i) => i.name) : []);
   for (const [name, t] of graph.initializers) {
     // An initializer that is also a graph input is only a default the caller may override.
-    if (inputNames.has(name)) result.infos.set(name, { dtype: t.dtype, dims: [...t.shape] });
+    if (overridable.has(name)) result.infos.set(name, { dtype: t.dtype, dims: [...t.shape] });
     else {
       result.constants.set(name, t);
       result.infos.set(name, infoOfTensor(t));
     }
   }
   graph.inputs.forEach((input, i) => {
+    if (graph.initializers.has(input.name) && !overridable.has(input.name)) return;
     const info = inputs[i];
     if (info) result.infos.set(input.name, info);
     else result.infos.delete(input.name);
@@ -77,6 +78,15 @@ function walkGraph(graph: Graph, inputs: (ShapeInfo | undefined)[], walk: Walk, 
     const kernel = walk.kernels.find(node.domain, node.opType, opsetFor(walk.model.opsets, node.domain));
     if (kernel) inferNode(node, kernel, walk, result);
   }
+}
+
+/**
+ * Whether a graph input's initializer is a default the caller may override: from ONNX IR version 4 on. Before
+ * it every initializer had to be listed as an input, so there they are constants (as onnxruntime treats them).
+ */
+export function initializersOverridable(model: Model): boolean {
+  const ir = model.metadata?.format === 'onnx' ? Number(model.metadata.ir_version) : NaN;
+  return !(ir > 0 && ir < 4);
 }
 
 /** A subgraph's output infos, its inputs given, the enclosing values in scope (a copy: the body's names stay inside). */

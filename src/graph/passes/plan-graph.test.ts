@@ -88,6 +88,14 @@ describe('planGraph: constant folding and dead-node removal', () => {
     expect(planned.model.graph.nodes.map((n) => n.opType)).toEqual(['Neg', 'Abs']);
     expect(run(planned.model, { a: f32([2], [-3, 4]) }).get('y')!).toEqual(f32([2], [3, 4]));
   });
+
+  it('before ONNX IR version 4 every initializer was listed as an input, so there they are constants and fold', () => {
+    const spec: ModelSpec = { inputs: { a: ['float32', [2]] }, initializers: { a: f32([2], [1, -2]) }, nodes: [{ op: 'Neg', in: ['a'], out: ['n'] }, { op: 'Abs', in: ['n'], out: ['y'] }], outputs: ['y'] };
+    const model = { ...modelOf(spec), metadata: { format: 'onnx', ir_version: '3' } };
+    const planned = planGraph(model);
+    expect(planned.model.graph.nodes.map((n) => n.opType)).toEqual(['Abs']);
+    expect(planned.model.graph.initializers.get('n')).toEqual(f32([2], [-1, 2]));
+  });
 });
 
 describe('removeDeadNodes', () => {
