@@ -1,4 +1,4 @@
-import { isNeuropodError, NeuropodError } from '../api/errors.js';
+import { NeuropodError } from '../api/errors.js';
 import { fetchBytes, fetchIfPresent, type FetchOptions } from './fetch-resource.js';
 import { nodeDirectoryPackage } from './node-directory-package.js';
 import type { PackageFiles } from './package-files.js';
@@ -65,20 +65,12 @@ async function openUrl(url: string, options: FetchOptions): Promise<OpenedSource
   if (url.endsWith('/')) return { kind: 'directory', files: await urlDirectoryPackage(url, options) };
   const body = await fetchIfPresent(url, options);
   // A directory URL without its trailing '/': a server answers with a listing, a redirect page or 404.
-  if ((!body || !looksLikeZip(body)) && (await hasDirectoryConfig(url, body, options))) return { kind: 'directory', files: await urlDirectoryPackage(url, options) };
+  if ((!body || !looksLikeZip(body)) && (await fetchIfPresent(new URL('config.json', url + '/').href, options))) {
+    return { kind: 'directory', files: await urlDirectoryPackage(url, options) };
+  }
   if (!body) throw new NeuropodError('IO_FAILED', `cannot fetch ${url}: HTTP 404 (not found)`);
   const fileName = decodeURIComponent(new URL(url).pathname.split('/').pop() || 'model');
   return { kind: 'file', bytes: body, source: url, fileName, sibling: (path) => fetchBytes(new URL(path, url).href, options) };
-}
-
-/** Offline, a cached bare model cannot be told from a directory by the network: the bytes we have decide. */
-async function hasDirectoryConfig(url: string, body: Uint8Array | undefined, options: FetchOptions): Promise<boolean> {
-  try {
-    return (await fetchIfPresent(new URL('config.json', url + '/').href, options)) !== undefined;
-  } catch (e) {
-    if (body && options.cache && isNeuropodError(e) && e.code === 'IO_FAILED') return false;
-    throw e;
-  }
 }
 
 async function openPath(path: string): Promise<OpenedSource> {
