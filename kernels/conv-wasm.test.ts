@@ -78,6 +78,20 @@ describe('wasm Conv', () => {
     }
   });
 
+  it('matches the reference on wide rows at strides 1 to 4 (vector and gathered im2col rows, depthwise vectors)', () => {
+    const rng = new Rng(12);
+    for (const stride of [1, 2, 3, 4]) {
+      for (const [c, group, pad] of [[3, 1, 0], [3, 1, 2], [4, 4, 1], [4, 4, 0]] as const) {
+        const attrs = { group, strides: [stride, stride], pads: [pad, 1, pad, 0], dilations: [1, stride === 3 ? 2 : 1] };
+        const X = rng.floats([1, c, 9, 61]), W = rng.floats([4, c / group, 3, 3]), B = rng.floats([4]);
+        const want = runKernel(convKernels, 'Conv', [X, W, B], attrs)[0]!;
+        const got = runWasm('Conv', [X, W, B], attrs, [W]);
+        expect(got.shape).toEqual(want.shape);
+        expect(relativeError(got, want), `stride ${stride} group ${group} pad ${pad}`).toBeLessThan(1e-5);
+      }
+    }
+  });
+
   it('FusedConv clamps in the epilogue as Relu and Clip (1-D [1,2,0] with weights [1,-1] is [-1,2]: by hand)', () => {
     const x = f32([1, 1, 3], [1, 2, 0]), w = f32([1, 1, 2], [1, -1]);
     // x0 - x1 = -1, x1 - x2 = 2.

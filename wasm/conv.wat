@@ -13,12 +13,17 @@
         (i32.shl (i32.add (i32.mul (local.get $ih) (local.get $W)) (local.get $iw)) (i32.const 2)))))
       (else (f32.const 0))))
 
-  ;; Panel of 8 output positions inside one output row with stride 1: each im2col row is 8 neighbours of one
-  ;; input row, two vector loads when they are all inside it.
+;; Panel of 8 output positions inside one output row: each im2col row is 8 inputs of one input row a stride
+  ;; apart, read with whole-vector loads (two for stride 1, four and two shuffles for stride 2) when they are all
+  ;; inside it, lane by lane otherwise.
   (func $row_panel (param $x i32) (param $C i32) (param $H i32) (param $W i32) (param $kh i32) (param $kw i32)
-        (param $sh i32) (param $pt i32) (param $pl i32) (param $dh i32) (param $dw i32)
+        (param $sh i32) (param $sw i32) (param $pt i32) (param $pl i32) (param $dh i32) (param $dw i32)
         (param $oh i32) (param $ow0 i32) (param $dst i32) (result i32)
     (local $ci i32) (local $ky i32) (local $kx i32) (local $ih i32) (local $iw i32) (local $plane i32) (local $l i32) (local $from i32)
+    (local $span i32)
+    ;; Inputs one panel row reads: 8 for stride 1, 16 for stride 2 (the last vector's odd lane), 7·sw + 1 else.
+    (local.set $span (select (i32.const 8) (select (i32.const 16) (i32.add (i32.mul (local.get $sw) (i32.const 7)) (i32.const 1))
+      (i32.eq (local.get $sw) (i32.const 2))) (i32.eq (local.get $sw) (i32.const 1))))
     (block $c_done (loop $chan
       (br_if $c_done (i32.ge_s (local.get $ci) (local.get $C)))
       (local.set $plane (i32.add (local.get $x) (i32.shl (i32.mul (local.get $ci) (i32.mul (local.get $H) (local.get $W))) (i32.const 2))))
@@ -29,23 +34,39 @@
         (local.set $kx (i32.const 0))
         (block $kx_done (loop $kxs
           (br_if $kx_done (i32.ge_s (local.get $kx) (local.get $kw)))
-          (local.set $iw (i32.add (i32.sub (local.get $ow0) (local.get $pl)) (i32.mul (local.get $kx) (local.get $dw))))
+          (local.set $iw (i32.add (i32.sub (i32.mul (local.get $ow0) (local.get $sw)) (local.get $pl)) (i32.mul (local.get $kx) (local.get $dw))))
+          (local.set $from (i32.add (local.get $plane)
+            (i32.shl (i32.add (i32.mul (local.get $ih) (local.get $W)) (local.get $iw)) (i32.const 2))))
           (if (i32.ge_u (local.get $ih) (local.get $H))
             (then
               (v128.store (local.get $dst) (v128.const i32x4 0 0 0 0))
               (v128.store offset=16 (local.get $dst) (v128.const i32x4 0 0 0 0)))
-            (else (if (i32.and (i32.ge_s (local.get $iw) (i32.const 0)) (i32.le_s (i32.add (local.get $iw) (i32.const 8)) (local.get $W)))
-              (then
-                (local.set $from (i32.add (local.get $plane)
-                  (i32.shl (i32.add (i32.mul (local.get $ih) (local.get $W)) (local.get $iw)) (i32.const 2))))
-                (v128.store (local.get $dst) (v128.load (local.get $from)))
-                (v128.store offset=16 (local.get $dst) (v128.load offset=16 (local.get $from))))
+            (else (if (i32.and (i32.ge_s (local.get $iw) (i32.const 0)) (i32.le_s (i32.add (local.get $iw) (local.get $span)) (local.get $W)))
+              (then (if (i32.eq (local.get $sw) (i32.const 1))
+                (then
+                  (v128.store (local.get $dst) (v128.load (local.get $from)))
+                  (v128.store offset=16 (local.get $dst) (v128.load offset=16 (local.get $from))))
+                (else (if (i32.eq (local.get $sw) (i32.const 2))
+                  (then
+                    (v128.store (local.get $dst) (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
+                      (v128.load (local.get $from)) (v128.load offset=16 (local.get $from))))
+                    (v128.store offset=16 (local.get $dst) (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27
+                      (v128.load offset=32 (local.get $from)) (v128.load offset=48 (local.get $from)))))
+                  (else
+                    (local.set $l (i32.const 0))
+                    (block $g_done (loop $gather
+                      (br_if $g_done (i32.eq (local.get $l) (i32.const 8)))
+                      (f32.store (i32.add (local.get $dst) (i32.shl (local.get $l) (i32.const 2)))
+                        (f32.load (i32.add (local.get $from) (i32.shl (i32.mul (local.get $l) (local.get $sw)) (i32.const 2)))))
+                      (local.set $l (i32.add (local.get $l) (i32.const 1)))
+                      (br $gather))))))))
               (else
                 (local.set $l (i32.const 0))
                 (block $l_done (loop $lanes
                   (br_if $l_done (i32.eq (local.get $l) (i32.const 8)))
                   (f32.store (i32.add (local.get $dst) (i32.shl (local.get $l) (i32.const 2)))
-                    (call $sample (local.get $plane) (local.get $H) (local.get $W) (local.get $ih) (i32.add (local.get $iw) (local.get $l))))
+                    (call $sample (local.get $plane) (local.get $H) (local.get $W) (local.get $ih)
+                      (i32.add (local.get $iw) (i32.mul (local.get $l) (local.get $sw)))))
                   (local.set $l (i32.add (local.get $l) (i32.const 1)))
                   (br $lanes)))))))
           (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
@@ -106,11 +127,10 @@
       (br_if $done (i32.ge_s (local.get $j) (local.get $P)))
       (local.set $ow0 (i32.rem_u (local.get $j) (local.get $OW)))
       (local.set $dst
-        (if (result i32) (i32.and (i32.eq (local.get $sw) (i32.const 1))
-                                  (i32.and (i32.le_s (i32.add (local.get $j) (i32.const 8)) (local.get $P))
-                                           (i32.le_s (i32.add (local.get $ow0) (i32.const 8)) (local.get $OW))))
+        (if (result i32) (i32.and (i32.le_s (i32.add (local.get $j) (i32.const 8)) (local.get $P))
+                                  (i32.le_s (i32.add (local.get $ow0) (i32.const 8)) (local.get $OW)))
           (then (call $row_panel (local.get $x) (local.get $C) (local.get $H) (local.get $W) (local.get $kh) (local.get $kw)
-                  (local.get $sh) (local.get $pt) (local.get $pl) (local.get $dh) (local.get $dw)
+                  (local.get $sh) (local.get $sw) (local.get $pt) (local.get $pl) (local.get $dh) (local.get $dw)
                   (i32.div_u (local.get $j) (local.get $OW)) (local.get $ow0) (local.get $dst)))
           (else (call $lane_panel (local.get $x) (local.get $C) (local.get $H) (local.get $W) (local.get $kh) (local.get $kw)
                   (local.get $sh) (local.get $sw) (local.get $pt) (local.get $pl) (local.get $dh) (local.get $dw)
