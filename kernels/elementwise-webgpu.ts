@@ -37,7 +37,7 @@ const UNARY: UnaryRow[] = [
   { op: 'Gelu', expr: 'select(0.5 * v * (1.0 + erf_f32(v * 0.7071067811865476)), 0.5 * v * (1.0 + tanh_f32(0.7978845608028654 * (v + 0.044715 * v * v * v))), p.x == 1.0)', params: (a) => [a.string('approximate', 'none') === 'tanh' ? 1 : 0] },
   { op: 'Erf', expr: 'erf_f32(v)' },
   { op: 'Exp', expr: 'exp(v)' },
-  { op: 'Log', expr: 'log(v)' },
+  { op: 'Log', expr: 'log_f32(v)' },
   { op: 'Sqrt', expr: 'sqrt(v)' },
   { op: 'Abs', expr: 'abs(v)' },
   { op: 'Neg', expr: '-v' },

@@ -35,7 +35,7 @@ function reduceKernel(row: (typeof REDUCTIONS)[number]): GpuKernelDef {
       const outShape = keep ? x.shape.map((d, i) => (axes.has(i) ? 1 : d)) : kept.map((i) => x.shape[i]!);
       const y = ctx.run.output('float32', outShape);
       const count = reduced.reduce((n, i) => n * x.shape[i]!, 1);
-      const u = new UniformWriter().u32(y.size, kept.length, reduced.length, count).u32(row.mode)
+      const u = new UniformWriter().u32(y.size, kept.length, reduced.length, count).u32(row.mode, 0xff800000, 0x7f800000)
         .dims8(kept.map((i) => x.shape[i]!)).dims8(kept.map((i) => strides[i]!))
         .dims8(reduced.map((i) => x.shape[i]!)).dims8(reduced.map((i) => strides[i]!));
       ctx.run.dispatch({ shader: shaderSource('reduce/reduce'), uniforms: u.bytes(), buffers: [x, y], workgroups: linearGroups(y.size) });

@@ -29,3 +29,10 @@ fn sigmoid_f32(x: f32) -> f32 {
   let e = exp(x);
   return e / (1.0 + e);
 }
+
+// ONNX Log(0) is -inf; WGSL leaves log(0) to the implementation (SwiftShader gives -88) and has no infinity
+// constant, so the bits are built from a runtime value.
+fn log_f32(x: f32) -> f32 {
+  let neg_inf = bitcast<f32>(0xff800000u | (bitcast<u32>(x) & 0u));
+  return select(log(x), neg_inf, x == 0.0);
+}

@@ -39,13 +39,16 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     rem = rem / dim;
   }
   let mode = u.mode.x;
-  var peak = -3.4028234663852886e38;
+  // WGSL has no infinity constant: the host passes the bits of -inf and +inf (ReduceMax of nothing is -inf).
+  let NEG_INF = bitcast<f32>(u.mode.y);
+  let POS_INF = bitcast<f32>(u.mode.z);
+  var peak = NEG_INF;
   if (mode == 9u) {
     for (var r = 0u; r < u.n.w; r++) { peak = max(peak, x[base + reduced_offset(r)]); }
   }
   var acc = 0.0;
-  if (mode == 2u) { acc = -3.4028234663852886e38; }
-  if (mode == 3u) { acc = 3.4028234663852886e38; }
+  if (mode == 2u) { acc = NEG_INF; }
+  if (mode == 3u) { acc = POS_INF; }
   if (mode == 4u) { acc = 1.0; }
   for (var r = 0u; r < u.n.w; r++) {
     let v = x[base + reduced_offset(r)];
@@ -62,8 +65,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   switch mode {
     case 1u: { acc = acc / f32(u.n.w); }
     case 7u: { acc = sqrt(acc); }
-    case 8u: { acc = log(acc); }
-    case 9u: { acc = log(acc) + peak; }
+    case 8u: { acc = select(log(acc), NEG_INF, acc == 0.0); }
+    case 9u: { acc = select(log(acc) + peak, NEG_INF, u.n.w == 0u); }
     default: {}
   }
   y[i] = acc;

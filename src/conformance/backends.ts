@@ -17,6 +17,7 @@ export interface ConformanceBackend {
 export const BACKENDS: Record<string, () => Promise<ConformanceBackend>> = {
   cpu: () => runtimeBackend('cpu'),
   wasm: () => runtimeBackend('wasm'),
+  webgpu: () => runtimeBackend('webgpu'),
 };
 
 /** A runtime backend (src/backends) as the runner uses it: prepared per test model, disposed after. */

@@ -17,6 +17,8 @@ export interface PoolOptions {
  * terminated and replaced; its test is failed with the reason. Results come back in the order of `refs`.
  */
 export async function runInWorkers(refs: readonly TestRef[], opts: PoolOptions, onResult?: (r: TestResult) => void): Promise<TestResult[]> {
+  // A worker cannot pick the Vulkan driver for Dawn (its process.env is a copy): the main thread does it first.
+  if (opts.backend === 'webgpu') await (await import('../backends/webgpu/gpu-source.js')).settleVulkanDriver();
   const results: TestResult[] = new Array(refs.length);
   let next = 0;
   const slot = async (): Promise<void> => {

@@ -36,6 +36,15 @@ export async function findGpu(): Promise<GpuSource | string> {
   return adapter ? { ...found, adapter } : `${found.origin} gave no adapter this time`;
 }
 
+/**
+ * Call on Node's main thread before starting worker threads that use WebGPU: it settles the Vulkan driver there
+ * (setting VK_ICD_FILENAMES when a fallback ICD is needed), which a worker cannot do, because a worker's
+ * process.env is a copy the native driver loader never reads.
+ */
+export async function settleVulkanDriver(): Promise<void> {
+  if (isNode() && !(globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu) await findGpu();
+}
+
 function isNode(): boolean {
   return typeof process !== 'undefined' && typeof process.versions?.node === 'string';
 }
