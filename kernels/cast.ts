@@ -5,6 +5,7 @@ import { ElementSink, isBig, readElements, type Scalar } from './element-loops.j
 import { tensorInput } from './elements.js';
 import type { KernelDef, ShapeFn } from './registry.js';
 import { INTEGER_DTYPES, withShapes } from './shape-rules.js';
+import type { Dim } from '../src/graph/ir.js';
 
 /**
  * Strings that name special values (Cast-13 onwards): "+INF"/"INF", "-INF" and "NaN", matched case-insensitively.
@@ -140,9 +141,17 @@ function castTarget(attrs: Parameters<ShapeFn>[1]['attrs']): DType {
   return to?.type === 'string' ? targetOf(STRING_NAMES[to.value.toUpperCase()] ?? -1) : targetOf(attrs.require('to', 'int'));
 }
 
-/** A cast keeps the shape; integer shape vectors keep their elements across integer casts (int64 <-> int32). */
+/** Integer ranges a cast keeps an element in unchanged (int64/uint64 as far as JS numbers are exact). */
+const INTEGER_RANGES: Partial<Record<DType, [number, number]>> = {
+  int8: [-128, 127], uint8: [0, 255], int16: [-32768, 32767], uint16: [0, 65535], int32: [-(2 ** 31), 2 ** 31 - 1], uint32: [0, 2 ** 32 - 1],
+  int64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER], uint64: [0, Number.MAX_SAFE_INTEGER],
+};
+
+/** A cast keeps the shape; integer shape vectors keep their elements across integer casts that do not wrap them. */
 function castShape(dtype: DType, x: Parameters<ShapeFn>[0][number]): ReturnType<ShapeFn>[number] {
-  const keeps = x?.dtype !== undefined && INTEGER_DTYPES.has(x.dtype) && INTEGER_DTYPES.has(dtype);
+  const range = INTEGER_RANGES[dtype];
+  const fits = (d: Dim) => typeof d === 'string' || (typeof d === 'number' && range !== undefined && d >= range[0] && d <= range[1]);
+  const keeps = x?.dtype !== undefined && INTEGER_DTYPES.has(x.dtype) && x.elements?.every(fits);
   return { dtype, dims: x?.dims, elements: keeps ? x?.elements : undefined };
 }
 

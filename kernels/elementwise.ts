@@ -310,7 +310,8 @@ const ELEMENTWISE_SHAPES: ShapeTable = {
   BitShift: broadcastOf(),
   Where: (inputs, ctx) => [{ ...broadcastOf()(inputs, ctx)[0], dtype: inputs[1]?.dtype ?? inputs[2]?.dtype }],
   Clip: sameShape,
-  Dropout: (inputs) => [{ dtype: inputs[0]?.dtype, dims: inputs[0]?.dims }, { dtype: 'bool', dims: inputs[0]?.dims }],
+  // Dropout's mask is bool from opset 10 (T before it).
+  Dropout: (inputs, ctx) => [{ dtype: inputs[0]?.dtype, dims: inputs[0]?.dims }, { dtype: ctx.opset >= 10 ? 'bool' : undefined, dims: inputs[0]?.dims }],
 };
 
 export const elementwiseKernels: KernelDef[] = withShapes([

@@ -175,6 +175,8 @@ function computeNode(node: Node, walk: Walk, result: ShapeInference): boolean {
 function tensorOfElements(info: ShapeInfo): Tensor | undefined {
   const { dtype, dims, elements } = info;
   if (!dtype || !INTEGER_DTYPES.has(dtype) || !knownDims(dims) || !knownDims(elements) || dims.length > 1) return undefined;
+  // Elements are JS numbers: INT64_MAX (a Slice end) is not exact there, so such a vector stays a node.
+  if (!elements.every(Number.isSafeInteger)) return undefined;
   if (dimProduct(dims) !== elements.length || elements.length > ELEMENTS_LIMIT) return undefined;
   if (dtype === 'int64') return new Tensor('int64', dims, BigInt64Array.from(elements, BigInt));
   if (dtype === 'int32') return new Tensor('int32', dims, Int32Array.from(elements));

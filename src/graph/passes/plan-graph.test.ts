@@ -89,6 +89,28 @@ describe('planGraph: constant folding and dead-node removal', () => {
     expect(run(planned.model, { a: f32([2], [-3, 4]) }).get('y')!).toEqual(f32([2], [3, 4]));
   });
 
+  it('a shape vector holding INT64_MAX (a Slice end) is not made a constant from inexact JS numbers', () => {
+    const int64 = (v: bigint[], shape = [v.length]) => new Tensor('int64', shape, BigInt64Array.from(v));
+    const spec: ModelSpec = {
+      inputs: { x: ['float32', ['batch', 5]] },
+      initializers: { zero: int64([0n]), one: int64([1n]), at1: int64([1n], []), max: int64([9223372036854775807n]), axes: int64([0n]) },
+      nodes: [
+        { op: 'Shape', in: ['x'], out: ['s'] },
+        { op: 'Slice', in: ['s', 'zero', 'one'], out: ['rows'] },
+        { op: 'Concat', in: ['rows', 'max'], out: ['both'], attrs: { axis: 0 } },
+        { op: 'Gather', in: ['both', 'at1'], out: ['end'] },
+        { op: 'Unsqueeze', in: ['end', 'axes'], out: ['ends'] },
+        { op: 'Slice', in: ['x', 'one', 'ends', 'one'], out: ['y'] },
+      ],
+      outputs: ['y'],
+    };
+    const model = modelOf(spec), planned = planGraph(model);
+    expect(planned.shapes.get('ends')?.elements).toEqual([2 ** 63]);
+    expect(planned.model.graph.initializers.has('ends')).toBe(false);
+    const x = f32([2, 5], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(run(planned.model, { x }).get('y')).toEqual(f32([2, 4], [1, 2, 3, 4, 6, 7, 8, 9]));
+  });
+
   it('before ONNX IR version 4 every initializer was listed as an input, so there they are constants and fold', () => {
     const spec: ModelSpec = { inputs: { a: ['float32', [2]] }, initializers: { a: f32([2], [1, -2]) }, nodes: [{ op: 'Neg', in: ['a'], out: ['n'] }, { op: 'Abs', in: ['n'], out: ['y'] }], outputs: ['y'] };
     const model = { ...modelOf(spec), metadata: { format: 'onnx', ir_version: '3' } };
