@@ -54,8 +54,9 @@ export class EngineConnection {
     return Promise.race([work(this.remote), this.died]);
   }
 
-  /** Ends the Worker on purpose: no death is reported, and calls still pending never settle through it. */
+  /** Ends the Worker on purpose: no death is reported; calls still pending through it reject (nobody waits on them). */
   terminate(): void {
+    if (!this.ended) this.reject(new NeuropodError('DISPOSED', 'the engine Worker was ended'));
     this.ended = true;
     this.proxy[Comlink.releaseProxy]();
     this.worker.terminate();
