@@ -150,7 +150,8 @@ const INTEGER_RANGES: Partial<Record<DType, [number, number]>> = {
 /** A cast keeps the shape; integer shape vectors keep their elements across integer casts that do not wrap them. */
 function castShape(dtype: DType, x: Parameters<ShapeFn>[0][number]): ReturnType<ShapeFn>[number] {
   const range = INTEGER_RANGES[dtype];
-  const fits = (d: Dim) => typeof d === 'string' || (typeof d === 'number' && range !== undefined && d >= range[0] && d <= range[1]);
+  // A symbol is a size: it fits the types that hold any size (int32 and wider), not int8/uint8/int16/uint16.
+  const fits = (d: Dim) => range !== undefined && (typeof d === 'string' ? range[1] >= 2 ** 31 - 1 : typeof d === 'number' && d >= range[0] && d <= range[1]);
   const keeps = x?.dtype !== undefined && INTEGER_DTYPES.has(x.dtype) && x.elements?.every(fits);
   return { dtype, dims: x?.dims, elements: keeps ? x?.elements : undefined };
 }
