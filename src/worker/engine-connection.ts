@@ -13,7 +13,6 @@ export class EngineConnection {
   private readonly died: Promise<never>;
   private reject!: (e: NeuropodError) => void;
   private ended = false;
-
   private started = false;
 
   private constructor(
@@ -66,7 +65,7 @@ export class EngineConnection {
     const name = `neuropod-web-engine-${crypto.randomUUID()}`;
     if (!(await this.call((remote) => remote.holdLifeLock(name)))) return;
     // Granted only once the Worker's hold ends, which is when the Worker ends.
-    void navigator.locks.request(name, () => this.die('stopped (it closed itself, ran out of memory or was ended by the browser)'));
+    navigator.locks.request(name, () => this.die('stopped (it closed itself, ran out of memory or was ended by the browser)')).catch(() => {});
   }
 
   private die(reason: string): void {

@@ -34,8 +34,10 @@ const engine = {
    */
   async holdLifeLock(name: string): Promise<boolean> {
     if (!navigator.locks) return false;
-    await new Promise<void>((held) => void navigator.locks.request(name, () => (held(), new Promise<never>(() => {}))));
-    return true;
+    // An opaque origin (a sandboxed frame) refuses locks: then the page watches for errors only.
+    return new Promise<boolean>((answer) => {
+      navigator.locks.request(name, () => (answer(true), new Promise<never>(() => {}))).catch(() => answer(false));
+    });
   },
 
   load(source: PackageSource | WireBytes, options: WorkerLoadOptions): Promise<Reply<ModelInfo>> {
