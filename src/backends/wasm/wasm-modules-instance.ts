@@ -22,11 +22,17 @@ export interface ConvExports {
     lo: number, hi: number): void;
 }
 
+/** wasm/elementwise.wat: operand (o, i) at base + 4·(o·so + i·si), si 0 or 1; op 0 add, 1 sub, 2 mul, 3 div. */
+export interface ElementwiseExports {
+  binary(op: number, a: number, aso: number, asi: number, b: number, bso: number, bsi: number, y: number, outer: number, inner: number): void;
+}
+
 /** The kernel modules, instantiated once per page or process on one shared heap. */
 export interface WasmKernelModules {
   heap: WasmHeap;
   gemm: GemmExports;
   conv: ConvExports;
+  elementwise: ElementwiseExports;
   /** 128 bytes of scratch for gemm's edge tiles. */
   tile: number;
 }
@@ -59,6 +65,9 @@ async function instantiateAll(): Promise<WasmKernelModules> {
   const heap = new WasmHeap();
   const imports = { env: { memory: heap.memory } };
   const instantiate = async (name: string) => (await WebAssembly.instantiate(bytesOf(name), imports)).instance.exports;
-  const [gemm, conv] = await Promise.all([instantiate('gemm'), instantiate('conv')]);
-  return { heap, gemm: gemm as unknown as GemmExports, conv: conv as unknown as ConvExports, tile: heap.alloc(128) };
+  const [gemm, conv, elementwise] = await Promise.all([instantiate('gemm'), instantiate('conv'), instantiate('elementwise')]);
+  return {
+    heap, gemm: gemm as unknown as GemmExports, conv: conv as unknown as ConvExports,
+    elementwise: elementwise as unknown as ElementwiseExports, tile: heap.alloc(128),
+  };
 }
