@@ -34,8 +34,11 @@ function geometry(X: Tensor, Wt: Tensor, ctx: KernelContext): ConvGeometry | und
   return { n, c, m, group, cg, mg, H, W, kh, kw, sh, sw, dh, dw, pt, pl, OH, OW, grid };
 }
 
-/** Outputs [vlo, vhi) of a row whose every tap, and a stride-2 vector's extra lane, is inside the input row. */
-function vectorColumns(g: ConvGeometry): [number, number] {
+/**
+ * Outputs [vlo, vhi) of a row whose every tap, and a stride-2 vector's extra lane, is inside the input row
+ * (the depthwise and pool kernels' vector range).
+ */
+export function vectorColumns(g: Pick<ConvGeometry, 'W' | 'kw' | 'dw' | 'sw' | 'pl' | 'OW'>): [number, number] {
   const extra = g.sw === 2 ? 1 : 0;
   const lo = Math.ceil(g.pl / g.sw);
   const hi = Math.floor((g.W - 1 - (g.kw - 1) * g.dw - extra + g.pl) / g.sw) + 1;

@@ -27,12 +27,19 @@ export interface ElementwiseExports {
   binary(op: number, a: number, aso: number, asi: number, b: number, bso: number, bsi: number, y: number, outer: number, inner: number): void;
 }
 
+/** wasm/pool.wat. */
+export interface PoolExports {
+  maxpool(x: number, y: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number,
+    pt: number, pl: number, dh: number, dw: number, oh: number, ow: number, vlo: number, vhi: number): void;
+}
+
 /** The kernel modules, instantiated once per page or process on one shared heap. */
 export interface WasmKernelModules {
   heap: WasmHeap;
   gemm: GemmExports;
   conv: ConvExports;
   elementwise: ElementwiseExports;
+  pool: PoolExports;
   /** 128 bytes of scratch for gemm's edge tiles. */
   tile: number;
 }
@@ -65,9 +72,9 @@ async function instantiateAll(): Promise<WasmKernelModules> {
   const heap = new WasmHeap();
   const imports = { env: { memory: heap.memory } };
   const instantiate = async (name: string) => (await WebAssembly.instantiate(bytesOf(name), imports)).instance.exports;
-  const [gemm, conv, elementwise] = await Promise.all([instantiate('gemm'), instantiate('conv'), instantiate('elementwise')]);
+  const [gemm, conv, elementwise, pool] = await Promise.all(['gemm', 'conv', 'elementwise', 'pool'].map(instantiate));
   return {
     heap, gemm: gemm as unknown as GemmExports, conv: conv as unknown as ConvExports,
-    elementwise: elementwise as unknown as ElementwiseExports, tile: heap.alloc(128),
+    elementwise: elementwise as unknown as ElementwiseExports, pool: pool as unknown as PoolExports, tile: heap.alloc(128),
   };
 }
