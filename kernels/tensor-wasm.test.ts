@@ -1,0 +1,49 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { wasmKernelModules, type WasmKernelModules } from '../src/backends/wasm/wasm-modules-instance.js';
+import { WasmKernelRuntime } from '../src/backends/wasm/wasm-runtime.js';
+import { Rng } from '../src/testing/random-op-cases.js';
+import { Tensor } from '../src/tensor/tensor.js';
+import { f32, numbers, runKernel } from './kernel-harness.js';
+import { tensorKernels } from './tensor.js';
+import { tensorWasmKernels } from './tensor-wasm.js';
+
+let modules: WasmKernelModules;
+beforeAll(async () => {
+  modules = await wasmKernelModules();
+});
+
+function runWasm(inputs: Tensor[], axis: number): { y: Tensor; delegated: boolean } {
+  const rt = new WasmKernelRuntime(modules, new Set());
+  try {
+    const y = runKernel(tensorWasmKernels(rt), 'Concat', inputs, { axis })[0]!;
+    numbers(y);
+    return { y, delegated: rt.delegatedLast };
+  } finally {
+    rt.dispose();
+  }
+}
+
+describe('wasm Concat', () => {
+  it('joins [[1,2],[3,4]] and [[5],[6]] along axis -1 into [[1,2,5],[3,4,6]] (by hand)', () => {
+    const { y } = runWasm([f32([2, 2], [1, 2, 3, 4]), f32([2, 1], [5, 6])], -1);
+    expect(y.shape).toEqual([2, 3]);
+    expect(numbers(y)).toEqual([1, 2, 5, 3, 4, 6]);
+  });
+
+  it('matches the reference on seeded shapes and axes, zero-sized parts included', () => {
+    const rng = new Rng(51);
+    for (let trial = 0; trial < 80; trial++) {
+      const shape = rng.shape(1, 4, 4), axis = rng.int(0, shape.length - 1);
+      const parts = Array.from({ length: rng.int(1, 4) }, () => rng.floats(shape.map((d, i) => (i === axis ? rng.int(0, 3) : d))));
+      const want = runKernel(tensorKernels, 'Concat', parts, { axis })[0]!, got = runWasm(parts, axis - (rng.bool() ? shape.length : 0));
+      expect(got.delegated).toBe(false);
+      expect(got.y.shape, `trial ${trial}`).toEqual(want.shape);
+      expect(numbers(got.y), `trial ${trial}`).toEqual(numbers(want));
+    }
+  });
+
+  it('hands int64 parts to the reference', () => {
+    const a = new Tensor('int64', [1], BigInt64Array.of(7n)), got = runWasm([a, a], 0);
+    expect([got.delegated, [...got.y.numeric]]).toEqual([true, [7n, 7n]]);
+  });
+});
