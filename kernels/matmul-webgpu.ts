@@ -5,7 +5,8 @@ import type { GpuTensor } from '../src/backends/webgpu/gpu-tensor.js';
 import { shaderSource, UniformWriter } from '../src/backends/webgpu/shader-source.js';
 import { broadcastShape, broadcastStrides } from './elementwise-webgpu.js';
 
-const source = (ctx: GpuNodeContext) => shaderSource('matmul/matmul', { EPILOGUE: ctx.epilogue.wgsl });
+export const matmulSource = (ctx: GpuNodeContext) => shaderSource('matmul/matmul', { EPILOGUE: ctx.epilogue.wgsl });
+const source = matmulSource;
 
 interface Gemm {
   a: GpuTensor;

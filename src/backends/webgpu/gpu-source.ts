@@ -56,8 +56,9 @@ interface DawnModule {
 async function nodeGpu(): Promise<GpuSource | string> {
   let dawn: DawnModule;
   try {
-    // A computed specifier keeps the browser bundle from resolving the Node-only package.
-    const name = 'webgpu';
+    // NEUROPOD_WEBGPU_MODULE may name another Dawn build; a specifier known only at run time also keeps our
+    // bundle, and an app's bundler, from resolving the Node-only package.
+    const name = process.env.NEUROPOD_WEBGPU_MODULE ?? 'webgpu';
     dawn = (await import(/* @vite-ignore */ name)) as DawnModule;
   } catch (e) {
     return `the 'webgpu' npm package (Dawn for Node) cannot be loaded: ${e instanceof Error ? e.message : String(e)}`;
