@@ -37,7 +37,9 @@ function transportable(source: PackageSource): PackageSource | WireBytes {
   if (source instanceof URL) return source.href;
   if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
     const view = source instanceof ArrayBuffer ? new Uint8Array(source) : new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
-    return { kind: 'neuropod-bytes', blob: new Blob([view as Uint8Array<ArrayBuffer>]), asBuffer: source instanceof ArrayBuffer };
+    // A Blob takes no view of shared memory: such bytes are copied out first.
+    const owned = view.buffer instanceof ArrayBuffer ? view : view.slice();
+    return { kind: 'neuropod-bytes', blob: new Blob([owned as Uint8Array<ArrayBuffer>]), asBuffer: source instanceof ArrayBuffer };
   }
   return source;
 }
