@@ -103,6 +103,19 @@ describe.skipIf(!chromiumOrSkip('the engine Worker'))('load() in a page runs the
     expect(out).toEqual([{ shape: [CHAIN_N, CHAIN_N], same: true }, [1.5, -2, 4]]);
   });
 
+  it('loads package bytes given as a Uint8Array over shared memory, and leaves them as they were', async () => {
+    const page = await session.page();
+    const out = await inPage<unknown>(page, `
+      const fetched = new Uint8Array(await (await fetch('../../examples/addition.neuropod')).arrayBuffer());
+      const shared = new Uint8Array(new SharedArrayBuffer(fetched.length));
+      shared.set(fetched);
+      const model = await load(shared);
+      const { out } = await model.infer({ x: tensor([1, 2, 3, 4], [2, 2]), y: tensor([7, 8, 9, 10], [2, 2]) });
+      return [model.name, Array.from(out.data), shared.length === fetched.length && shared.every((b, i) => b === fetched[i])];
+    `);
+    expect(out).toEqual(['addition_model', [8, 10, 12, 14], true]);
+  });
+
   it('copies inputs by default and moves their buffers with transfer: true', async () => {
     const page = await session.page();
     const out = await inPage<unknown>(page, `
