@@ -175,27 +175,54 @@ const ifShape: ShapeFn = (_inputs, ctx) => {
   return ctx.node.outputs.map((_, i) => mergeInfos(a[i], b[i]));
 };
 
-/** Rounds of the Loop body tried before the carried values' shapes are given up as unknown. */
-const LOOP_SHAPE_ROUNDS = 8;
+/** Rounds of a Loop/Scan body tried before the carried values' shapes are given up as unknown. */
+const CARRIED_SHAPE_ROUNDS = 8;
 
 /**
- * Loop: the carried values hold whatever shape every iteration (and zero iterations) leaves, found as a fixed
- * point of merging the body's outputs into its inputs; scan outputs stack an unknown count of the body's.
+ * The carried values hold whatever shape every iteration (and zero iterations) leaves: the fixed point of merging
+ * the body's outputs (carried ones from `offset`) into its carried inputs. Undefined when none is found.
  */
+function carriedFixedPoint(body: (carried: (ShapeInfo | undefined)[]) => (ShapeInfo | undefined)[], initial: (ShapeInfo | undefined)[], offset: number) {
+  let carried = initial;
+  for (let round = 0; round < CARRIED_SHAPE_ROUNDS; round++) {
+    const outs = body(carried);
+    const next = carried.map((c, i) => mergeInfos(c, outs[offset + i]));
+    if (next.every((x, i) => sameInfo(x, carried[i]))) return { carried: next, outs };
+    carried = next;
+  }
+  return undefined;
+}
+
+/** Loop: carried values at their fixed point; scan outputs stack an unknown count of the body's. */
 const loopShape: ShapeFn = (inputs, ctx) => {
   const body = ctx.attrs.require('body', 'graph');
   const n = inputs.length - 2, nScans = body.outputs.length - 1 - n;
-  let carried: (ShapeInfo | undefined)[] = inputs.slice(2);
-  for (let round = 0; round < LOOP_SHAPE_ROUNDS; round++) {
-    const outs = ctx.inferSubgraph(body, [{ dtype: 'int64', dims: [] }, { dtype: 'bool', dims: [] }, ...carried]);
-    const next = carried.map((c, i) => mergeInfos(c, outs[1 + i]));
-    if (next.every((x, i) => sameInfo(x, carried[i]))) {
-      const scans = outs.slice(1 + n).map((s) => ({ dtype: s?.dtype, dims: s?.dims ? [null, ...s.dims] : undefined }));
-      return [...next, ...scans];
-    }
-    carried = next;
-  }
-  return [...carried.map((c) => ({ dtype: c?.dtype })), ...new Array<ShapeInfo>(nScans).fill({})];
+  const found = carriedFixedPoint((c) => ctx.inferSubgraph(body, [{ dtype: 'int64', dims: [] }, { dtype: 'bool', dims: [] }, ...c]), inputs.slice(2), 1);
+  if (!found) return [...inputs.slice(2).map((c) => ({ dtype: c?.dtype })), ...new Array<ShapeInfo>(nScans).fill({})];
+  const scans = found.outs.slice(1 + n).map((s) => ({ dtype: s?.dtype, dims: s?.dims ? [null, ...s.dims] : undefined }));
+  return [...found.carried, ...scans];
 };
 
-export const controlflowKernels: KernelDef[] = withShapes([ifKernel, loopKernel, scan8, scan9], { If: ifShape, Loop: loopShape });
+/** Scan (opset 9): the body sees one slice of each scan input; each scan output gains the sequence length at its axis. */
+const scanShape: ShapeFn = (inputs, ctx) => {
+  const body = ctx.attrs.require('body', 'graph');
+  if (ctx.opset < 9) return body.outputs.map(() => ({}));
+  const m = ctx.attrs.require('num_scan_inputs', 'int'), n = inputs.length - m, k = body.outputs.length - n;
+  const inAxes = ctx.attrs.ints('scan_input_axes', new Array<number>(m).fill(0)), outAxes = ctx.attrs.ints('scan_output_axes', new Array<number>(k).fill(0));
+  const scanned = inputs.slice(n).map((x, i) => {
+    if (!x?.dims) return { info: { dtype: x?.dtype }, len: null };
+    const a = inAxes[i]! < 0 ? inAxes[i]! + x.dims.length : inAxes[i]!;
+    return { info: { dtype: x.dtype, dims: x.dims.filter((_, d) => d !== a) }, len: x.dims[a] ?? null };
+  });
+  const len = scanned.map((s) => s.len).find((d) => d !== null) ?? null;
+  const found = carriedFixedPoint((c) => ctx.inferSubgraph(body, [...c, ...scanned.map((s) => s.info)]), inputs.slice(0, n), 0);
+  if (!found) return [...inputs.slice(0, n).map((c) => ({ dtype: c?.dtype })), ...new Array<ShapeInfo>(k).fill({})];
+  const outs = found.outs.slice(n).map((s, i) => {
+    if (!s?.dims) return { dtype: s?.dtype };
+    const a = outAxes[i]! < 0 ? outAxes[i]! + s.dims.length + 1 : outAxes[i]!;
+    return { dtype: s.dtype, dims: [...s.dims.slice(0, a), len, ...s.dims.slice(a)] };
+  });
+  return [...found.carried, ...outs];
+};
+
+export const controlflowKernels: KernelDef[] = withShapes([ifKernel, loopKernel, scan8, scan9], { If: ifShape, Loop: loopShape, Scan: scanShape });

@@ -4,7 +4,7 @@ import { optionalTensor, tensorInput, toIndices, toNumbers } from './elements.js
 import { floatBuffer, floatTensor, floatView, type FloatArray } from './float-data.js';
 import { stridesOf } from './indexing.js';
 import type { ShapeFn, KernelContext, KernelDef } from './registry.js';
-import { intsOperand, withShapes } from './shape-rules.js';
+import { intsOperand, knownInts, withShapes } from './shape-rules.js';
 import { col2im, readWindowAttrs, slideWindow, window3 } from './window.js';
 
 type Inputs = Parameters<KernelDef['run']>[0];
@@ -288,7 +288,16 @@ function roiShape(size: (ctx: Parameters<ShapeFn>[1]) => number[]): ShapeFn {
   return (inputs, ctx) => [{ dtype: inputs[0]?.dtype, dims: [inputs[1]?.dims?.[0] ?? null, inputs[0]?.dims?.[1] ?? null, ...size(ctx)] }];
 }
 
+/** Col2Im: [N, C, image...], C = X's second dim over the block's size. */
+const col2ImShape: ShapeFn = (inputs, ctx) => {
+  const x = inputs[0]?.dims, image = knownInts(intsOperand(inputs, ctx, 1, 'image_shape', 1)), block = knownInts(intsOperand(inputs, ctx, 2, 'block_shape', 1));
+  const per = block?.reduce((a, b) => a * b, 1), rows = x?.[1];
+  const c = typeof rows === 'number' && per && rows % per === 0 ? rows / per : null;
+  return [{ dtype: inputs[0]?.dtype, dims: image ? [x?.[0] ?? null, c, ...image] : undefined }];
+};
+
 const DETECTION_SHAPES = {
+  Col2Im: col2ImShape,
   // NonMaxSuppression: one [batch, class, box] row a kept box; how many is data.
   NonMaxSuppression: (() => [{ dtype: 'int64', dims: [null, 3] }]) as ShapeFn,
   RoiAlign: roiShape((ctx) => [ctx.attrs.int('output_height', 1), ctx.attrs.int('output_width', 1)]),

@@ -4,7 +4,9 @@ import { sizeOf, type Tensor } from '../src/tensor/tensor.js';
 import { fromNumbers, optionalTensor, tensorInput, toNumbers } from './elements.js';
 import { floatBuffer, floatTensor, floatView } from './float-data.js';
 import { normalizeAxis } from './indexing.js';
-import type { KernelContext, KernelDef } from './registry.js';
+import type { ShapeFn, KernelContext, KernelDef } from './registry.js';
+import { axisOf, intsOperand, knownInts, withShapes } from './shape-rules.js';
+import type { Dim } from '../src/graph/ir.js';
 
 type Inputs = Parameters<KernelDef['run']>[0];
 
@@ -102,7 +104,7 @@ function stft(inputs: Inputs, ctx: KernelContext): Tensor {
 }
 
 /** output_datatype (an ONNX TensorProto enum, default float). */
-function outputDType(ctx: KernelContext): DType {
+function outputDType(ctx: Pick<KernelContext, 'attrs'>): DType {
   const code = ctx.attrs.int('output_datatype', 1), dtype = dtypeFromOnnx(code);
   if (!dtype) throw new NeuropodError('MODEL_INVALID', `output_datatype ${code} is not a known data type`);
   return dtype;
@@ -144,9 +146,43 @@ function melWeightMatrix(inputs: Inputs, ctx: KernelContext): Tensor {
   return fromNumbers(outputDType(ctx), [spectrum, mels], out);
 }
 
-export const signalKernels: KernelDef[] = [
+/** DFT's output as the kernel makes it: the axis becomes the bin count, the last dim 2 (1 for a onesided inverse). */
+const dftShape: ShapeFn = (inputs, ctx) => {
+  const x = inputs[0];
+  if (!x?.dims) return [{ dtype: x?.dtype }];
+  const axisGiven = ctx.opset >= 20 ? knownInts(intsOperand(inputs, ctx, 2, 'axis', 20))?.[0] ?? ((ctx.node.inputs[2] ?? '') === '' ? -2 : undefined) : ctx.attrs.int('axis', 1);
+  if (axisGiven === undefined) return [{ dtype: x.dtype, dims: x.dims.map(() => null) }];
+  const axis = axisOf(axisGiven, x.dims.length), inLen = x.dims[axis]!;
+  const inverse = ctx.attrs.int('inverse', 0) === 1, onesided = ctx.attrs.int('onesided', 0) === 1, halfInverse = inverse && onesided;
+  const given = (ctx.node.inputs[1] ?? '') === '' ? undefined : knownInts(intsOperand(inputs, ctx, 1, 'dft_length', 1))?.[0] ?? null;
+  const n: Dim = given !== undefined ? given : halfInverse ? (typeof inLen === 'number' ? 2 * (inLen - 1) : null) : inLen;
+  const bins: Dim = halfInverse || !onesided ? n : typeof n === 'number' ? Math.floor(n / 2) + 1 : null;
+  return [{ dtype: x.dtype, dims: [...x.dims.slice(0, axis), bins, ...x.dims.slice(axis + 1, -1), halfInverse ? 1 : 2] }];
+};
+
+/** STFT: [batch, frames, bins, 2], frames = floor((length - frame_length) / step) + 1. */
+const stftShape: ShapeFn = (inputs, ctx) => {
+  const s = inputs[0], step = knownInts(intsOperand(inputs, ctx, 1, 'frame_step', 1))?.[0];
+  const frame = knownInts(intsOperand(inputs, ctx, 3, 'frame_length', 1))?.[0] ?? (inputs[2]?.dims?.length === 1 ? inputs[2].dims[0] : null);
+  const length = s?.dims?.[1], onesided = ctx.attrs.int('onesided', 1) === 1;
+  const frames = typeof length === 'number' && typeof frame === 'number' && step ? Math.floor((length - frame) / step) + 1 : null;
+  const bins = typeof frame === 'number' ? (onesided ? Math.floor(frame / 2) + 1 : frame) : null;
+  return [{ dtype: s?.dtype, dims: [s?.dims?.[0] ?? null, frames, bins, 2] }];
+};
+
+const SIGNAL_SHAPES = {
+  DFT: dftShape,
+  STFT: stftShape,
+  ...Object.fromEntries(Object.keys(WINDOWS).map((op) => [op, ((inputs, ctx) => [{ dtype: outputDType(ctx), dims: [inputs[0]?.elements?.[0] ?? null] }]) as ShapeFn])),
+  MelWeightMatrix: ((inputs, ctx) => {
+    const dft = inputs[1]?.elements?.[0];
+    return [{ dtype: outputDType(ctx), dims: [typeof dft === 'number' ? Math.floor(dft / 2) + 1 : null, inputs[0]?.elements?.[0] ?? null] }];
+  }) as ShapeFn,
+};
+
+export const signalKernels: KernelDef[] = withShapes([
   { op: 'DFT', since: 17, run: (inputs, ctx) => [dft(inputs, ctx)] },
   { op: 'STFT', since: 17, run: (inputs, ctx) => [stft(inputs, ctx)] },
   ...Object.keys(WINDOWS).map((op): KernelDef => ({ op, since: 17, run: (inputs, ctx) => [cosineWindow(op, inputs, ctx)] })),
   { op: 'MelWeightMatrix', since: 17, run: (inputs, ctx) => [melWeightMatrix(inputs, ctx)] },
-];
+], SIGNAL_SHAPES);

@@ -292,6 +292,38 @@ describe('control flow', () => {
   });
 });
 
+describe('Loop and Scan bodies (ONNX Loop / Scan docs)', () => {
+  it('Scan summing rows: the state keeps [2], the scan output stacks the sequence length in front', () => {
+    // The Scan doc's cumulative sum: body(sum_in, next) -> (sum_out, scan_out), both sum_in + next.
+    const body = modelOf({
+      inputs: { sum_in: ['float32', [2]], next: ['float32', [2]] },
+      nodes: [{ op: 'Add', in: ['sum_in', 'next'], out: ['sum_out'] }, { op: 'Identity', in: ['sum_out'], out: ['scan_out'] }],
+      outputs: ['sum_out', 'scan_out'],
+    }).graph;
+    const spec: ModelSpec = {
+      inputs: { init: ['float32', [2]], xs: ['float32', ['steps', 2]] },
+      nodes: [{ op: 'Scan', in: ['init', 'xs'], out: ['sum', 'sums'], attrs: { num_scan_inputs: 1, body: { type: 'graph', value: body } } }],
+      outputs: ['sum', 'sums'],
+    };
+    expect(dimsOf(spec)).toEqual([[2], ['steps', 2]]);
+  });
+
+  it('a Loop whose body grows a carried value by Concat leaves that dim unknown; an unchanged one keeps its dims', () => {
+    const body = modelOf({
+      inputs: { i: ['int64', []], c: ['bool', []], grow: ['float32', [null]], same: ['float32', [3]] },
+      initializers: { one: new Tensor('float32', [1], Float32Array.of(1)) },
+      nodes: [{ op: 'Identity', in: ['c'], out: ['c_out'] }, { op: 'Concat', in: ['grow', 'one'], out: ['grow_out'], attrs: { axis: 0 } }, { op: 'Neg', in: ['same'], out: ['same_out'] }],
+      outputs: ['c_out', 'grow_out', 'same_out', 'same_out'],
+    }).graph;
+    const spec: ModelSpec = {
+      inputs: { m: ['int64', []], cond: ['bool', []], g: ['float32', [0]], s: ['float32', [3]] },
+      nodes: [{ op: 'Loop', in: ['m', 'cond', 'g', 's'], out: ['g_final', 's_final', 's_each'], attrs: { body: { type: 'graph', value: body } } }],
+      outputs: ['g_final', 's_final', 's_each'],
+    };
+    expect(dimsOf(spec)).toEqual([[null], [3], [null, 3]]);
+  });
+});
+
 describe('com.microsoft and Attention-23 (onnxruntime ContribOperators.md, ONNX Attention doc)', () => {
   it('SkipLayerNormalization, MatMulNBits and Attention keep batch and sequence', () => {
     const spec: ModelSpec = {
