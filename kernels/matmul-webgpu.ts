@@ -1,4 +1,4 @@
-/** WebGPU MatMul and Gemm on one tiled shader (shaders/matmul/matmul.wgsl), f32. */
+/** WebGPU MatMul and Gemm (f32) on one tiled shader (shaders/matmul/matmul.wgsl), and a GEMV one for M = 1. */
 import { NeuropodError } from '../src/api/errors.js';
 import { allFloat32, gpuInput, type GpuKernelContext, type GpuKernelDef, type GpuNodeContext, type InputInfo } from '../src/backends/webgpu/gpu-kernel.js';
 import type { GpuTensor } from '../src/backends/webgpu/gpu-tensor.js';
@@ -7,6 +7,7 @@ import { broadcastShape, broadcastStrides } from './elementwise-webgpu.js';
 
 export const matmulSource = (ctx: GpuNodeContext) => shaderSource('matmul/matmul', { EPILOGUE: ctx.epilogue.wgsl });
 const source = matmulSource;
+const gemvSource = (ctx: GpuNodeContext) => shaderSource('matmul/gemv', { EPILOGUE: ctx.epilogue.wgsl });
 
 interface Gemm {
   a: GpuTensor;
@@ -40,7 +41,10 @@ export function dispatchGemm(g: Gemm, y: GpuTensor, ctx: GpuKernelContext): void
     .u32(...pad(batch.a, 0))
     .u32(...pad(batch.b, 0));
   const batches = batch.shape.reduce((n, d) => n * d, 1);
-  ctx.run.dispatch({ shader: source(ctx), uniforms: w.bytes(), buffers: [g.a, g.b, g.bias ?? g.a, y], workgroups: [Math.ceil(g.N / 64), Math.ceil(g.M / 64), batches] });
+  const buffers = [g.a, g.b, g.bias ?? g.a, y];
+  // One row would leave 63 of a tile's 64 rows idle: the GEMV kernel gives each output column a thread.
+  if (g.M === 1) ctx.run.dispatch({ shader: gemvSource(ctx), uniforms: w.bytes(), buffers, workgroups: [Math.ceil(g.N / 64), 1, batches] });
+  else ctx.run.dispatch({ shader: source(ctx), uniforms: w.bytes(), buffers, workgroups: [Math.ceil(g.N / 64), Math.ceil(g.M / 64), batches] });
 }
 
 function matmulShape(a: readonly number[], b: readonly number[]): { batch: number[]; out: number[] } | undefined {
@@ -57,7 +61,7 @@ const matmul: GpuKernelDef = {
   op: 'MatMul',
   fusesEpilogue: true,
   accepts: (inputs: readonly (InputInfo | undefined)[]) => allFloat32(inputs, [0, 1]) && !!inputs[0] && !!inputs[1] && matmulShape(inputs[0].shape, inputs[1].shape) !== undefined,
-  shaders: (ctx) => [source(ctx)],
+  shaders: (ctx) => [source(ctx), gemvSource(ctx)],
   encode(inputs, ctx) {
     const a = gpuInput(inputs, 0, 'MatMul'), b = gpuInput(inputs, 1, 'MatMul');
     const { batch, out } = matmulShape(a.shape, b.shape)!;
@@ -79,7 +83,7 @@ const gemm: GpuKernelDef = {
   op: 'Gemm',
   fusesEpilogue: true,
   accepts: (inputs) => allFloat32(inputs, [0, 1, 2]) && inputs[0]?.shape.length === 2 && inputs[1]?.shape.length === 2 && (inputs[2]?.shape.length ?? 0) <= 2,
-  shaders: (ctx) => [source(ctx)],
+  shaders: (ctx) => [source(ctx), gemvSource(ctx)],
   encode(inputs, ctx) {
     const a = gpuInput(inputs, 0, 'Gemm'), b = gpuInput(inputs, 1, 'Gemm');
     const c = inputs[2] as GpuTensor | undefined;
