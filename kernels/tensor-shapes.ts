@@ -4,7 +4,7 @@
  * Squeeze and Unsqueeze, so a Reshape target built from Shape(x) keeps x's symbols.
  */
 import type { Dim } from '../src/graph/ir.js';
-import { sliceRange } from './slice.js';
+import { sliceRange, type AxisRange } from './slice.js';
 import type { ShapeContext, ShapeFn, ShapeInfo } from './registry.js';
 import {
   axisOf, broadcastDims, dimQuotient, dimSum, intsOperand, knownInts, mergeDim, sameShape, symbolicProduct, unknownDims, type ShapeTable,
@@ -102,6 +102,15 @@ const split: ShapeFn = (inputs, ctx) => {
   return sizes.map((s) => ({ dtype: x.dtype, dims: x.dims!.map((d, i) => (i === axis ? s : d)) }));
 };
 
+/** One axis of a Slice: a size by sliceRange, a symbol kept only when taken whole (0 to INT_MAX, step 1). */
+function slicedDim(dim: Dim, start: number, end: number, step: number): { dim: Dim; range?: AxisRange } {
+  if (typeof dim === 'number') {
+    const range = sliceRange(dim, start, end, step);
+    return { dim: range.length, range };
+  }
+  return { dim: start === 0 && step === 1 && end >= 2 ** 31 - 1 ? dim : null };
+}
+
 /** Slice: each listed axis from its (start, end, step); a symbolic axis sliced whole keeps its symbol. */
 const slice: ShapeFn = (inputs, ctx) => {
   const x = inputs[0];
@@ -115,15 +124,10 @@ const slice: ShapeFn = (inputs, ctx) => {
   const dims = [...x.dims];
   const [s, e, , st] = known;
   const ranges = known[2].map((a, i) => {
-    const axis = axisOf(a, rank), dim = x.dims![axis]!;
-    if (!s || !e || !st) return (dims[axis] = null), undefined;
-    if (typeof dim !== 'number') {
-      const whole = s[i] === 0 && st[i] === 1 && e[i]! >= 2 ** 31 - 1;
-      return (dims[axis] = whole ? dim : null), undefined;
-    }
-    const r = sliceRange(dim, s[i]!, e[i]!, st[i]!);
-    dims[axis] = r.length;
-    return r;
+    const axis = axisOf(a, rank);
+    const cut = s && e && st ? slicedDim(x.dims![axis]!, s[i]!, e[i]!, st[i]!) : { dim: null };
+    dims[axis] = cut.dim;
+    return cut.range;
   });
   const r = ranges[0];
   const elements = rank === 1 && x.elements && r ? Array.from({ length: r.length }, (_, i) => x.elements![r.start + i * r.step]!) : undefined;
