@@ -46,7 +46,8 @@ async function memorySample() {
 const ENGINES = {
   async 'neuropod-web'({ modelUrl, backend, threads }) {
     const { load, tensor } = await import('/dist/index.js');
-    const model = await load(modelUrl, { backend, threads });
+    // In the calling thread, as the peers run: the figures compare engines, not the Worker hop a page's default adds.
+    const model = await load(modelUrl, { backend, threads, worker: false });
     return {
       async run(inputs) {
         const feeds = {};
