@@ -22,7 +22,7 @@ import { sharedOrSkip, sharedPath } from '../src/testing/shared-fixtures.js';
 
 expect.extend(outputMatchers);
 declare module 'vitest' {
-  interface Matchers<R extends void | Promise<void> = void | Promise<void>, T = unknown> extends OutputMatchers<R> {}
+  interface Matchers<T = any> extends OutputMatchers<T> {}
 }
 
 /**
@@ -74,7 +74,7 @@ const ready = sharedOrSkip('server parity: real models') && chromiumOrSkip('serv
 const MODELS = ready ? [...onnxModels(), ...benchModels()].filter((m) => existsSync(m.path)) : [];
 const ALL_BACKENDS = BACKENDS.filter((b): b is BackendName => b !== 'auto');
 
-function byName(names: { name: string }[], tensors: Tensor[]): Record<string, Tensor> {
+function byName(names: readonly { name: string }[], tensors: Tensor[]): Record<string, Tensor> {
   return Object.fromEntries(tensors.map((t, i) => [names[i]!.name, t]));
 }
 

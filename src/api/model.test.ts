@@ -265,3 +265,25 @@ describe('Session state', () => {
     expect(sums).toEqual([5, 7, 17]);
   });
 });
+
+describe('Session.retains (what a Worker must copy rather than transfer)', () => {
+  it('counts a constant that planning folded as retained, so an output that is that constant is not detached', async () => {
+    // out = Identity(Cast(c)): Cast of a constant folds to a new initializer, and Identity hands that very tensor out.
+    const graph: Graph = {
+      name: 'folded',
+      nodes: [
+        { name: 'cast', opType: 'Cast', domain: '', inputs: ['c'], outputs: ['c_float'], attributes: new Map([['to', { type: 'int', value: 1 }]]) },
+        node('Identity', ['c_float'], ['out']),
+      ],
+      inputs: [],
+      outputs: [{ name: 'out', type: { kind: 'tensor', dtype: 'float32', shape: [2] } }],
+      initializers: new Map([['c', tensor(new Int32Array([3, 4]), [2])]]),
+    };
+    const session = await Session.open({ model: { graph, opsets: new Map([['', 13]]) } }, 'folded', cpuBackend, {});
+    const out = (await session.run(new Map(), ['out'], [])).get('out')!;
+    expect(Array.from(out.numeric as Float32Array)).toEqual([3, 4]);
+    expect(session.retains((out.numeric as Float32Array).buffer)).toBe(true);
+    expect(session.retains(new ArrayBuffer(8))).toBe(false);
+  });
+});
+

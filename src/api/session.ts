@@ -76,7 +76,7 @@ export class Session {
    * can share such storage (Identity of a weight), so a Worker copies those outputs instead of transferring them.
    */
   retains(buffer: ArrayBufferLike): boolean {
-    this.constantBuffers ??= new Set(constantTensors(this.graph).flatMap(bufferOf));
+    this.constantBuffers ??= new Set([this.graph, this.prepared.graph].flatMap((g) => (g ? constantTensors(g) : [])).flatMap(bufferOf));
     if (this.constantBuffers.has(buffer)) return true;
     return [...this.state.values()].some((t) => bufferOf(t)[0] === buffer);
   }

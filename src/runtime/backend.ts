@@ -1,4 +1,4 @@
-import type { Model } from '../graph/ir.js';
+import type { Graph, Model } from '../graph/ir.js';
 import type { Value } from '../graph/value.js';
 import type { OpTiming } from './executor.js';
 
@@ -20,6 +20,11 @@ export interface BackendOptions {
  */
 export interface PreparedModel {
   readonly backend: BackendName;
+  /**
+   * The graph `run` executes, where planning made a new one (constants folded): an output can be one of its
+   * constants, so a Worker must copy, not transfer, such an output.
+   */
+  readonly graph?: Graph;
   run(feeds: ReadonlyMap<string, Value>, wanted: readonly string[], profile?: OpTiming[]): Promise<Map<string, Value>>;
   dispose(): void;
 }

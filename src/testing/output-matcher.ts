@@ -21,7 +21,7 @@ export const outputMatchers = { toMatchOutputs };
 
 /**
  * The matcher's type, to merge into your expect's: for vitest,
- * `declare module 'vitest' { interface Matchers<R extends void | Promise<void> = void | Promise<void>, T = unknown> extends OutputMatchers<R> {} }`;
+ * `declare module 'vitest' { interface Matchers<T = any> extends OutputMatchers<T> {} }`;
  * for @playwright/test, `expect.extend(outputMatchers)` types itself.
  */
 export interface OutputMatchers<R = unknown> {

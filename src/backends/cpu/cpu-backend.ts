@@ -13,6 +13,7 @@ export const cpuBackend: Backend = {
     const executor = new GraphExecutor(planned.model, referenceKernels);
     return {
       backend: 'cpu',
+      graph: planned.model.graph,
       run: async (feeds, wanted, profile) => {
         checkAssumedInputs(planned, feeds);
         return executor.run(new Map(feeds), wanted, profile);
