@@ -10,8 +10,8 @@ import { linearGroups, shaderSource, UniformWriter } from '../src/backends/webgp
 import { dispatchGemm, matmulSource } from './matmul-webgpu.js';
 import { readWindowAttrs, slideWindow, window3, type Window3 } from './window.js';
 
-/** Below this many (channel, tap) terms a group's GEMM would be mostly padding: the direct kernel wins. */
-const DIRECT_BELOW_K = 32;
+/** Below this many (channel, tap) terms a group's GEMM would be mostly padding (a 16-deep K step): direct wins. */
+const DIRECT_BELOW_K = 16;
 
 const gemmSource = (ctx: GpuNodeContext) => shaderSource('conv/conv', { EPILOGUE: ctx.epilogue.wgsl });
 const directSource = (ctx: GpuNodeContext) => shaderSource('conv/direct', { EPILOGUE: ctx.epilogue.wgsl });

@@ -20,10 +20,33 @@ const COPY = () => shaderSource('tensor/strided-copy');
 /** Float data may be uploaded for the op; other dtypes are taken only where they already live on the GPU. */
 const movable = (t: InputInfo | undefined) => !!t && GPU_DTYPES.has(t.dtype) && (t.dtype === 'float32' || t.onGpu);
 
+/**
+ * The same box with adjacent dims merged where both sides step through them as one (a Concat part along axis 1
+ * of a batch-1 tensor is one run), so the shader does less index arithmetic per element.
+ */
+export function coalesceBox(shape: readonly number[], a: readonly number[], b: readonly number[]): { shape: number[]; a: number[]; b: number[] } {
+  const out = { shape: [] as number[], a: [] as number[], b: [] as number[] };
+  shape.forEach((d, i) => {
+    if (d === 1) return;
+    const last = out.shape.length - 1;
+    if (last >= 0 && out.a[last] === a[i]! * d && out.b[last] === b[i]! * d) {
+      out.shape[last]! *= d;
+      out.a[last] = a[i]!;
+      out.b[last] = b[i]!;
+    } else {
+      out.shape.push(d);
+      out.a.push(a[i]!);
+      out.b.push(b[i]!);
+    }
+  });
+  return out;
+}
+
 /** Copies the box `shape` from `src` (offset + strides) to `dst` (offset + strides). */
 export function stridedCopy(ctx: GpuKernelContext, src: GpuTensor, dst: GpuTensor, shape: readonly number[], from: { offset: number; strides: readonly number[] }, to: { offset: number; strides: readonly number[] }): void {
   const count = shape.reduce((n, d) => n * d, 1);
-  const u = new UniformWriter().u32(count, shape.length).i32(from.offset, to.offset).dims8(shape).dims8(from.strides, 'i').dims8(to.strides, 'i');
+  const box = coalesceBox(shape, from.strides, to.strides);
+  const u = new UniformWriter().u32(count, box.shape.length).i32(from.offset, to.offset).dims8(box.shape).dims8(box.a, 'i').dims8(box.b, 'i');
   ctx.run.dispatch({ shader: COPY(), uniforms: u.bytes(), buffers: [src, dst], workgroups: linearGroups(count) });
 }
 

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { randomTensor, runBoth, webgpuMissing, worstRelative, type OneNode } from '../src/backends/webgpu/webgpu-harness.js';
 import { Tensor } from '../src/tensor/tensor.js';
+import { coalesceBox } from './tensor-webgpu.js';
 
 const missing = await webgpuMissing();
 const i64 = (values: number[]) => new Tensor('int64', [values.length], BigInt64Array.from(values, BigInt));
@@ -70,5 +71,16 @@ describe.skipIf(missing !== undefined)('WebGPU kernels match the reference kerne
     expect(ranOn).toEqual(['webgpu']);
     expect(gpu.shape).toEqual(cpu.shape);
     expect(worstRelative(gpu, cpu)).toBeLessThanOrEqual(tolerance);
+  });
+});
+
+describe('strided-copy boxes', () => {
+  it('merge dims both sides walk as one run, and keep the ones they do not', () => {
+    // Concat part [1, 64, 55, 55] into [1, 128, 55, 55] at channel 0: one run of 64*55*55 elements.
+    expect(coalesceBox([1, 64, 55, 55], [193600, 3025, 55, 1], [387200, 3025, 55, 1])).toEqual({ shape: [193600], a: [1], b: [1] });
+    // Transpose [2, 3] -> [3, 2]: nothing merges.
+    expect(coalesceBox([3, 2], [1, 3], [2, 1])).toEqual({ shape: [3, 2], a: [1, 3], b: [2, 1] });
+    // A reversed slice keeps its negative stride.
+    expect(coalesceBox([4, 8], [-8, 1], [8, 1])).toEqual({ shape: [4, 8], a: [-8, 1], b: [8, 1] });
   });
 });
