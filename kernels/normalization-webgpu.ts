@@ -27,15 +27,15 @@ function softmaxKernel(op: 'Softmax' | 'LogSoftmax', since: number): GpuKernelDe
 }
 
 /**
- * LayerNormalization-17 with scale (and bias) holding the normalized dims' values; other broadcasts and the Mean /
- * InvStdDev outputs stay on the reference.
+ * LayerNormalization-17 with scale (and bias) holding the normalized dims' values, and its Mean / InvStdDev
+ * outputs (f32 stash); other broadcasts stay on the reference.
  */
 const layerNorm: GpuKernelDef = {
   op: 'LayerNormalization',
   since: 17,
   accepts(inputs, ctx) {
     const [x, scale, bias] = inputs;
-    if (!x || !scale || !allFloat32(inputs, [0, 1, 2]) || ctx.node.outputs.slice(1).some((o) => o !== '')) return false;
+    if (!x || !scale || !allFloat32(inputs, [0, 1, 2]) || ctx.attrs.int('stash_type', 1) !== 1) return false;
     const len = product(x.shape.slice(normalizeAxis(ctx.attrs.int('axis', -1), x.shape.length)));
     return product(scale.shape) === len && (!bias || product(bias.shape) === len);
   },
@@ -47,9 +47,11 @@ const layerNorm: GpuKernelDef = {
     const len = product(x.shape.slice(axis));
     const rows = len === 0 ? 0 : x.size / len;
     const y = ctx.run.output('float32', x.shape);
+    const statsShape = x.shape.map((d, i) => (i < axis ? d : 1));
+    const mean = ctx.run.output('float32', statsShape), invStd = ctx.run.output('float32', statsShape);
     const u = new UniformWriter().u32(rows, len, bias ? 1 : 0).f32(ctx.attrs.float('epsilon', 1e-5));
-    ctx.run.dispatch({ shader: shaderSource('normalization/layernorm'), uniforms: u.bytes(), buffers: [x, scale, bias ?? scale, y], workgroups: linearGroups(rows, 1) });
-    return [y];
+    ctx.run.dispatch({ shader: shaderSource('normalization/layernorm'), uniforms: u.bytes(), buffers: [x, scale, bias ?? scale, y, mean, invStd], workgroups: linearGroups(rows, 1) });
+    return [y, mean, invStd];
   },
 };
 

@@ -1,5 +1,6 @@
 // LayerNormalization: one workgroup a row of `len` contiguous elements; scale and bias hold `len` values
-// (n.z = 1 when there is a bias). n = (rows, len, has bias); eps in f.x.
+// (n.z = 1 when there is a bias). n = (rows, len, has bias); eps in f.x. Each row's mean and 1/stddev are
+// written too (the op's optional outputs; dropped when the graph does not name them).
 struct Params {
   n: vec4<u32>,
   f: vec4<f32>,
@@ -10,6 +11,8 @@ struct Params {
 @group(0) @binding(2) var<storage, read> scale: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
+@group(0) @binding(5) var<storage, read_write> row_mean: array<f32>;
+@group(0) @binding(6) var<storage, read_write> row_inv_std: array<f32>;
 
 var<workgroup> part: array<f32, 64>;
 
@@ -46,6 +49,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   workgroupBarrier();
   let inv_std = inverseSqrt(reduce_sum(li) / f32(len) + u.f.x);
   if (!live) { return; }
+  if (li == 0u) {
+    row_mean[row] = mean;
+    row_inv_std[row] = inv_std;
+  }
   for (var k = li; k < len; k += 64u) {
     var v = (x[base + k] - mean) * inv_std * scale[k];
     if (u.n.z == 1u) { v += bias[k]; }
