@@ -5,7 +5,8 @@
  */
 import type { AttributeReader } from '../src/graph/attributes.js';
 import type { Tensor } from '../src/tensor/tensor.js';
-import { allFloat32, gpuInput, hostInput, type Epilogue, type GpuKernelDef, type GpuNodeContext, type InputInfo } from '../src/backends/webgpu/gpu-kernel.js';
+import { allFloat32, gpuInput, hostInput, NO_EPILOGUE, type Epilogue, type GpuKernelContext, type GpuKernelDef, type GpuNodeContext, type InputInfo } from '../src/backends/webgpu/gpu-kernel.js';
+import type { GpuTensor } from '../src/backends/webgpu/gpu-tensor.js';
 import { linearGroups, shaderSource, UniformWriter } from '../src/backends/webgpu/shader-source.js';
 import { toNumbers } from './elements.js';
 
@@ -59,8 +60,6 @@ const BINARY: { op: string; expr: string }[] = [
   { op: 'Mul', expr: 'a * b' },
   { op: 'Div', expr: 'a / b' },
   { op: 'Pow', expr: 'pow_f32(a, b)' },
-  { op: 'Max', expr: 'max(a, b)' },
-  { op: 'Min', expr: 'min(a, b)' },
   { op: 'PRelu', expr: 'select(a * b, a, a >= 0.0)' },
 ];
 
@@ -135,24 +134,62 @@ function binaryAccepts(inputs: readonly (InputInfo | undefined)[]): boolean {
   return out !== undefined && out.length <= 8;
 }
 
+const binarySource = (expr: string, epilogue: Epilogue) => shaderSource('elementwise/binary', { EXPR: expr, EPILOGUE: epilogue.wgsl });
+
+/** Records y = epilogue(expr(a, b)) with broadcasting and returns y. */
+function encodeBinary(expr: string, a: GpuTensor, b: GpuTensor, epilogue: Epilogue, ctx: GpuKernelContext): GpuTensor {
+  const out = broadcastShape(a.shape, b.shape)!;
+  const y = ctx.run.output('float32', out);
+  const same = a.shape.length === out.length && b.shape.length === out.length && a.size === y.size && b.size === y.size;
+  const w = new UniformWriter().f32(...epilogue.params).u32(y.size, same ? 0 : out.length, same ? 1 : 0);
+  w.dims8(same ? [] : out).dims8(same ? [] : broadcastStrides(a.shape, out)).dims8(same ? [] : broadcastStrides(b.shape, out));
+  ctx.run.dispatch({ shader: binarySource(expr, epilogue), uniforms: w.bytes(), buffers: [a, b, y], workgroups: linearGroups(y.size) });
+  return y;
+}
+
 function binaryKernel(row: { op: string; expr: string }): GpuKernelDef {
-  const source = (ctx: GpuNodeContext) => shaderSource('elementwise/binary', { EXPR: row.expr, EPILOGUE: ctx.epilogue.wgsl });
   return {
     op: row.op,
     fusesEpilogue: true,
     accepts: binaryAccepts,
-    shaders: (ctx) => [source(ctx)],
+    shaders: (ctx) => [binarySource(row.expr, ctx.epilogue)],
+    encode: (inputs, ctx) => [encodeBinary(row.expr, gpuInput(inputs, 0, row.op), gpuInput(inputs, 1, row.op), ctx.epilogue, ctx)],
+  };
+}
+
+/** Sum, Mean, Max, Min of one or more inputs (all broadcast together): a chain of binary dispatches. */
+function variadicKernel(op: string, expr: string, mean = false): GpuKernelDef {
+  const scale = (n: number): Epilogue => ({ wgsl: epilogueOf('v * p.x'), params: [1 / n] });
+  return {
+    op,
+    fusesEpilogue: !mean,
+    accepts(inputs) {
+      if (inputs.length === 0 || inputs.some((t) => !t) || !allFloat32(inputs, inputs.map((_, i) => i))) return false;
+      const out = inputs.reduce<number[] | undefined>((shape, t) => shape && broadcastShape(shape, t!.shape), []);
+      return out !== undefined && out.length <= 8;
+    },
+    shaders: (ctx) => [binarySource(expr, ctx.epilogue), binarySource(expr, NO_EPILOGUE), ...(mean ? [binarySource(expr, scale(2))] : [])],
     encode(inputs, ctx) {
-      const a = gpuInput(inputs, 0, row.op), b = gpuInput(inputs, 1, row.op);
-      const out = broadcastShape(a.shape, b.shape)!;
-      const y = ctx.run.output('float32', out);
-      const same = a.shape.length === out.length && b.shape.length === out.length && a.size === y.size && b.size === y.size;
-      const w = new UniformWriter().f32(...ctx.epilogue.params).u32(y.size, same ? 0 : out.length, same ? 1 : 0);
-      w.dims8(same ? [] : out).dims8(same ? [] : broadcastStrides(a.shape, out)).dims8(same ? [] : broadcastStrides(b.shape, out));
-      ctx.run.dispatch({ shader: source(ctx), uniforms: w.bytes(), buffers: [a, b, y], workgroups: linearGroups(y.size) });
-      return [y];
+      const parts = inputs.map((_, i) => gpuInput(inputs, i, op));
+      if (parts.length === 1) {
+        const x = parts[0]!, y = ctx.run.output('float32', x.shape);
+        const source = shaderSource('elementwise/unary', { EXPR: 'v', EPILOGUE: ctx.epilogue.wgsl });
+        ctx.run.dispatch({ shader: source, uniforms: new UniformWriter().f32(...ctx.epilogue.params).f32().u32(x.size).bytes(), buffers: [x, y], workgroups: linearGroups(x.size) });
+        return [y];
+      }
+      let acc = parts[0]!;
+      for (let i = 1; i < parts.length; i++) {
+        const last = i === parts.length - 1;
+        const y = encodeBinary(expr, acc, parts[i]!, last ? (mean ? scale(parts.length) : ctx.epilogue) : NO_EPILOGUE, ctx);
+        if (i > 1) acc.storage.release();
+        acc = y;
+      }
+      return [acc];
     },
   };
 }
 
-export const elementwiseWebGpuKernels: GpuKernelDef[] = [...UNARY.map(unaryKernel), ...BINARY.map(binaryKernel)];
+export const elementwiseWebGpuKernels: GpuKernelDef[] = [
+  ...UNARY.map(unaryKernel), ...BINARY.map(binaryKernel),
+  variadicKernel('Sum', 'a + b'), variadicKernel('Mean', 'a + b', true), variadicKernel('Max', 'max(a, b)'), variadicKernel('Min', 'min(a, b)'),
+];
