@@ -189,7 +189,54 @@ function variadicKernel(op: string, expr: string, mean = false): GpuKernelDef {
   };
 }
 
+/** Comparisons of f32 operands giving bool (u32 words on the GPU). */
+const COMPARISONS: { op: string; expr: string }[] = [
+  { op: 'Equal', expr: 'a == b' },
+  { op: 'Less', expr: 'a < b' },
+  { op: 'LessOrEqual', expr: 'a <= b' },
+  { op: 'Greater', expr: 'a > b' },
+  { op: 'GreaterOrEqual', expr: 'a >= b' },
+];
+
+function compareKernel(row: { op: string; expr: string }): GpuKernelDef {
+  const source = () => shaderSource('elementwise/compare', { EXPR: row.expr });
+  return {
+    op: row.op,
+    accepts: binaryAccepts,
+    shaders: () => [source()],
+    encode(inputs, ctx) {
+      const a = gpuInput(inputs, 0, row.op), b = gpuInput(inputs, 1, row.op);
+      const out = broadcastShape(a.shape, b.shape)!;
+      const y = ctx.run.output('bool', out);
+      const u = new UniformWriter().u32(y.size, out.length).dims8(out).dims8(broadcastStrides(a.shape, out)).dims8(broadcastStrides(b.shape, out));
+      ctx.run.dispatch({ shader: source(), uniforms: u.bytes(), buffers: [a, b, y], workgroups: linearGroups(y.size) });
+      return [y];
+    },
+  };
+}
+
+/** Where(cond, a, b) with f32 values; the condition may come from a GPU comparison or the host. */
+const where: GpuKernelDef = {
+  op: 'Where',
+  accepts(inputs) {
+    const [c, a, b] = inputs;
+    if (!c || !a || !b || c.dtype !== 'bool' || !allFloat32(inputs, [1, 2])) return false;
+    const out = broadcastShape(c.shape, a.shape);
+    return out !== undefined && (broadcastShape(out, b.shape)?.length ?? 9) <= 8;
+  },
+  shaders: () => [shaderSource('elementwise/where')],
+  encode(inputs, ctx) {
+    const [c, a, b] = [0, 1, 2].map((i) => gpuInput(inputs, i, 'Where')) as [GpuTensor, GpuTensor, GpuTensor];
+    const out = broadcastShape(broadcastShape(c.shape, a.shape)!, b.shape)!;
+    const y = ctx.run.output('float32', out);
+    const u = new UniformWriter().u32(y.size, out.length).dims8(out).dims8(broadcastStrides(c.shape, out)).dims8(broadcastStrides(a.shape, out)).dims8(broadcastStrides(b.shape, out));
+    ctx.run.dispatch({ shader: shaderSource('elementwise/where'), uniforms: u.bytes(), buffers: [c, a, b, y], workgroups: linearGroups(y.size) });
+    return [y];
+  },
+};
+
 export const elementwiseWebGpuKernels: GpuKernelDef[] = [
+  ...COMPARISONS.map(compareKernel), where,
   ...UNARY.map(unaryKernel), ...BINARY.map(binaryKernel),
   variadicKernel('Sum', 'a + b'), variadicKernel('Mean', 'a + b', true), variadicKernel('Max', 'max(a, b)'), variadicKernel('Min', 'min(a, b)'),
 ];
