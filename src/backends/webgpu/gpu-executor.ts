@@ -102,7 +102,8 @@ export class GpuGraphExecutor {
     const { node } = step;
     const inputs = node.inputs.map((n) => (n === '' ? undefined : state.lookup(n)));
     const started = profile ? performance.now() : 0;
-    const onGpu = step.gpu !== undefined && this.accepts(step, inputs);
+    const hostOnly = step.hostIsland && inputs.every((v) => !(v instanceof GpuTensor));
+    const onGpu = step.gpu !== undefined && !hostOnly && this.accepts(step, inputs);
     let outs: (Slot | undefined)[];
     try {
       outs = onGpu ? await this.encodeStep(step, inputs, state) : await this.referenceStep(step, inputs, state);

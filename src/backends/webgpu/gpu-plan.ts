@@ -14,6 +14,11 @@ export interface GpuStep extends GpuNodeContext {
   fused?: { node: Node; reference: KernelDef; attrs: AttributeReader; opset: number; constants: (Tensor | undefined)[] };
   /** Set on an activation whose producer applies it. */
   skip: boolean;
+  /**
+   * Every consumer of this step's outputs runs on the reference: with host inputs, the step runs there too,
+   * instead of uploading its inputs only to read its outputs straight back (a Transpose feeding an LSTM).
+   */
+  hostIsland: boolean;
   /** Values whose last use is this step. */
   release: string[];
 }
@@ -47,9 +52,10 @@ export function planSteps(model: Model, graph: Graph, wanted: readonly string[],
   const steps = order.map((node): GpuStep => {
     const opset = opsetFor(model.opsets, node.domain);
     const ref = reference.find(node.domain, node.opType, opset)!;
-    return { node, opset, attrs: new AttributeReader(node.attributes, node), epilogue: NO_EPILOGUE, gpu: gpuKernels.find(node.domain, node.opType, opset), reference: ref, skip: false, release: [] };
+    return { node, opset, attrs: new AttributeReader(node.attributes, node), epilogue: NO_EPILOGUE, gpu: gpuKernels.find(node.domain, node.opType, opset), reference: ref, skip: false, hostIsland: false, release: [] };
   });
   fuseActivations(graph, steps, producers, wanted);
+  markHostIslands(steps);
   scheduleReleases(graph, order, steps, wanted);
   return steps;
 }
@@ -69,6 +75,15 @@ function fuseActivations(graph: Graph, steps: GpuStep[], producers: ReadonlyMap<
     step.epilogue = epilogue;
     step.fused = { node: consumer.node, reference: consumer.reference, attrs: consumer.attrs, opset: consumer.opset, constants };
     consumer.skip = true;
+  }
+}
+
+function markHostIslands(steps: GpuStep[]): void {
+  const consumers = new Map<string, GpuStep[]>();
+  for (const step of steps) for (const name of usedNames(step.node)) consumers.set(name, [...(consumers.get(name) ?? []), step]);
+  for (const step of steps) {
+    const users = step.node.outputs.flatMap((o) => consumers.get(o) ?? []);
+    step.hostIsland = users.length > 0 && users.every((u) => !u.gpu);
   }
 }
 

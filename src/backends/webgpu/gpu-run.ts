@@ -81,6 +81,7 @@ export class GpuRun {
 
   /** Brings tensors back to the host in one submission (int64 widened from its int32 words). */
   async download(tensors: readonly GpuTensor[]): Promise<Tensor[]> {
+    if (tensors.length === 0) return [];
     this.downloads += tensors.length;
     const encoder = this.commandEncoder();
     this.pass?.end();

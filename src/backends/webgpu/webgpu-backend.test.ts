@@ -94,16 +94,31 @@ describe.skipIf(missing !== undefined)('the WebGPU backend', () => {
 
   it('runs an op without a WebGPU kernel (CumSum) and string tensors on the reference, and the profile says so', async () => {
     const m = model(
-      [node('Relu', ['x'], ['r']), node('CumSum', ['r', 'axis'], ['c']), node('Relu', ['c'], ['y']), node('Concat', ['s', 's'], ['t'], new Map([['axis', { type: 'int', value: 0 }]]))],
-      ['x', 's'], ['y', 't'],
+      [
+        node('Relu', ['x'], ['r']), node('CumSum', ['r', 'axis'], ['c']), node('Sigmoid', ['r'], ['s']), node('Relu', ['c'], ['y']),
+        node('Concat', ['t', 't'], ['u'], new Map([['axis', { type: 'int', value: 0 }]])),
+      ],
+      ['x', 't'], ['y', 's', 'u'],
       new Map([['axis', new Tensor('int64', [], BigInt64Array.of(0n))]]),
     );
     const prepared = await WebGpuModel.prepare(m);
     const profile: OpTiming[] = [];
-    const out = await prepared.run(new Map<string, Value>([['x', f32([4], [1, -2, 3, 4])], ['s', new Tensor('string', [1], ['a'])]]), ['y', 't'], profile);
+    const out = await prepared.run(new Map<string, Value>([['x', f32([4], [1, -2, 3, 4])], ['t', new Tensor('string', [1], ['a'])]]), ['y', 's', 'u'], profile);
     expect(floats(out.get('y'))).toEqual([1, 1, 4, 8]);
-    expect((out.get('t') as Tensor).data).toEqual(['a', 'a']);
-    expect(profile.map((p) => [p.op, p.backend])).toEqual([['Relu', 'webgpu'], ['CumSum', 'cpu'], ['Relu', 'webgpu'], ['Concat', 'cpu']]);
+    expect((out.get('u') as Tensor).data).toEqual(['a', 'a']);
+    expect(profile.map((p) => [p.op, p.backend])).toEqual([['Relu', 'webgpu'], ['CumSum', 'cpu'], ['Sigmoid', 'webgpu'], ['Relu', 'webgpu'], ['Concat', 'cpu']]);
+    prepared.dispose();
+  });
+
+  it('keeps an op on the host when its inputs are there and its only consumer runs on the reference (Transpose -> CumSum)', async () => {
+    const perm = { type: 'ints' as const, value: [1, 0] };
+    const m = model([node('Transpose', ['x'], ['t'], new Map([['perm', perm]])), node('CumSum', ['t', 'axis'], ['y'])], ['x'], ['y'], new Map([['axis', new Tensor('int64', [], BigInt64Array.of(1n))]]));
+    const prepared = await WebGpuModel.prepare(m);
+    const profile: OpTiming[] = [];
+    const out = await prepared.run(new Map([['x', f32([2, 2], [1, 2, 3, 4])]]), ['y'], profile);
+    expect(floats(out.get('y'))).toEqual([1, 4, 2, 6]);
+    expect(profile.map((p) => p.backend)).toEqual(['cpu', 'cpu']);
+    expect(prepared.executor.lastRun).toEqual({ dispatches: 0, submits: 0, downloads: 0 });
     prepared.dispose();
   });
 
