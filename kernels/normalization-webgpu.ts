@@ -1,5 +1,6 @@
-/** WebGPU Softmax / LogSoftmax and LayerNormalization (f32), one workgroup a row. */
-import { allFloat32, gpuInput, type GpuKernelDef } from '../src/backends/webgpu/gpu-kernel.js';
+/** WebGPU Softmax / LogSoftmax and LayerNormalization (f32), one workgroup a row; inference BatchNormalization. */
+import { allFloat32, gpuInput, hostInput, type GpuKernelDef } from '../src/backends/webgpu/gpu-kernel.js';
+import { Tensor } from '../src/tensor/tensor.js';
 import type { GpuTensor } from '../src/backends/webgpu/gpu-tensor.js';
 import { linearGroups, shaderSource, UniformWriter } from '../src/backends/webgpu/shader-source.js';
 import { normalizeAxis } from './indexing.js';
@@ -55,4 +56,35 @@ const layerNorm: GpuKernelDef = {
   },
 };
 
-export const normalizationWebGpuKernels: GpuKernelDef[] = [softmaxKernel('Softmax', 1), softmaxKernel('Softmax', 13), softmaxKernel('LogSoftmax', 1), softmaxKernel('LogSoftmax', 13), layerNorm];
+
+/** Inference BatchNormalization (spatial), folded into a per-channel scale and shift; fuses an activation. */
+const batchNorm: GpuKernelDef = {
+  op: 'BatchNormalization',
+  hostInputs: [1, 2, 3, 4],
+  fusesEpilogue: true,
+  accepts(inputs, ctx) {
+    const x = inputs[0];
+    if (!x || x.shape.length < 2 || !allFloat32(inputs, [0, 1, 2, 3, 4]) || ctx.attrs.int('training_mode', 0) !== 0 || ctx.attrs.int('spatial', 1) !== 1) return false;
+    return [1, 2, 3, 4].every((i) => inputs[i] && product(inputs[i]!.shape) === x.shape[1]) && ctx.node.outputs.slice(1).every((o) => o === '');
+  },
+  shaders: (ctx) => [shaderSource('normalization/channel-affine', { EPILOGUE: ctx.epilogue.wgsl })],
+  encode(inputs, ctx) {
+    const x = gpuInput(inputs, 0, 'BatchNormalization');
+    const [scale, bias, mean, variance] = [1, 2, 3, 4].map((i) => hostInput(inputs, i)!.numeric as Float32Array) as [Float32Array, Float32Array, Float32Array, Float32Array];
+    const eps = ctx.attrs.float('epsilon', 1e-5), channels = x.shape[1]!;
+    const ab = new Float32Array(2 * channels);
+    for (let c = 0; c < channels; c++) {
+      const a = scale[c]! / Math.sqrt(variance[c]! + eps);
+      ab[2 * c] = a;
+      ab[2 * c + 1] = bias[c]! - mean[c]! * a;
+    }
+    const folded = ctx.run.upload(new Tensor('float32', [2 * channels], ab));
+    const y = ctx.run.output('float32', x.shape);
+    const u = new UniformWriter().f32(...ctx.epilogue.params).u32(x.size, channels, product(x.shape.slice(2)));
+    ctx.run.dispatch({ shader: shaderSource('normalization/channel-affine', { EPILOGUE: ctx.epilogue.wgsl }), uniforms: u.bytes(), buffers: [x, folded, y], workgroups: linearGroups(x.size) });
+    folded.storage.release();
+    return [y];
+  },
+};
+
+export const normalizationWebGpuKernels: GpuKernelDef[] = [softmaxKernel('Softmax', 1), softmaxKernel('Softmax', 13), softmaxKernel('LogSoftmax', 1), softmaxKernel('LogSoftmax', 13), layerNorm, batchNorm];

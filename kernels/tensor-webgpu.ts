@@ -197,7 +197,55 @@ const gather: GpuKernelDef = {
   },
 };
 
+/**
+ * Split: the part sizes come from the reference kernel run on a stand-in that keeps only the split axis (so
+ * split / num_outputs / equal parts read as it reads them), then one strided copy a part.
+ */
+const split: GpuKernelDef = {
+  op: 'Split',
+  hostInputs: [1],
+  accepts: (inputs) => movable(inputs[0]) && inputs[0]!.shape.length <= 8,
+  shaders: () => [COPY()],
+  encode(inputs, ctx) {
+    const x = gpuInput(inputs, 0, 'Split');
+    const axis = normalizeAxis(ctx.attrs.int('axis', 0), x.rank);
+    const dim = x.shape[axis]!;
+    const standIn = new Tensor('float32', x.shape.map((d, i) => (i === axis ? d : 1)), new Float32Array(dim));
+    const reference = referenceKernels.find(ctx.node.domain, 'Split', ctx.opset)!;
+    const sizes = (reference.run([standIn, hostInput(inputs, 1)], referenceContext(ctx)) as Tensor[]).map((t) => t.shape[axis]!);
+    const strides = stridesOf(x.shape);
+    let at = 0;
+    return sizes.map((len) => {
+      const shape = x.shape.map((d, i) => (i === axis ? len : d));
+      const y = ctx.run.output(x.dtype, shape);
+      stridedCopy(ctx, x, y, shape, { offset: at * strides[axis]!, strides }, { offset: 0, strides: stridesOf(shape) });
+      at += len;
+      return y;
+    });
+  },
+};
+
+/** Cast to float32 from f32 / int32 / uint32 / bool / uint8 words, and from those to bool. */
+const cast: GpuKernelDef = {
+  op: 'Cast',
+  accepts(inputs, ctx) {
+    const to = ctx.attrs.int('to', 0), from = inputs[0];
+    const sources = ['float32', 'int32', 'uint32', 'bool', 'uint8'];
+    return !!from && (to === 1 || to === 9) && sources.includes(from.dtype) && (from.dtype === 'float32' || from.onGpu);
+  },
+  shaders: () => [shaderSource('elementwise/cast')],
+  encode(inputs, ctx) {
+    const x = gpuInput(inputs, 0, 'Cast');
+    const toBool = ctx.attrs.int('to', 0) === 9;
+    const kind = x.dtype === 'float32' ? 0 : x.dtype === 'int32' ? 1 : 2;
+    const y = ctx.run.output(toBool ? 'bool' : 'float32', x.shape);
+    ctx.run.dispatch({ shader: shaderSource('elementwise/cast'), uniforms: new UniformWriter().u32(x.size, kind, toBool ? 1 : 0).bytes(), buffers: [x, y], workgroups: linearGroups(x.size) });
+    return [y];
+  },
+};
+
 export const tensorWebGpuKernels: GpuKernelDef[] = [
+  split, cast,
   viewKernel('Reshape'), viewKernel('Flatten'), viewKernel('Squeeze'), viewKernel('Unsqueeze'), viewKernel('Identity'),
   ...shapeKernels, transpose, concat, slice, expand, gather,
 ];

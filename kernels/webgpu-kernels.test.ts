@@ -69,6 +69,9 @@ const CASES: [string, OneNode, number?][] = [
   ['Slice-13 clamped ends on the last axis', { op: 'Slice', inputs: [r([3, 10], 69), i64([2]), i64([1000]), i64([-1])] }],
   ['Gather rows with negative indices', { op: 'Gather', inputs: [r([10, 6], 70), new Tensor('int64', [2, 2], BigInt64Array.of(0n, -1n, 3n, 3n))], constants: [0] }],
   ['Gather on axis 1', { op: 'Gather', inputs: [r([3, 10, 2], 71), i64([9, 0, 4])], attrs: { axis: 1 } }],
+  ['BatchNormalization (inference) with constants', { op: 'BatchNormalization', inputs: [r([2, 3, 4, 5], 93), r([3], 94, 0.5, 2), r([3], 95), r([3], 96), r([3], 97, 0.1, 1)], constants: [1, 2, 3, 4], attrs: { epsilon: 1e-3 }, opset: 15 }],
+  ['Cast float32 to bool', { op: 'Cast', inputs: [new Tensor('float32', [5], Float32Array.of(0, 1, -2, 0.5, 0))], attrs: { to: 9 } }],
+  ['Cast float32 to float32', { op: 'Cast', inputs: [r([5], 98)], attrs: { to: 1 } }],
   ['Expand [3,1] to [2,3,4]', { op: 'Expand', inputs: [r([3, 1], 72), i64([2, 3, 4])] }],
 ];
 
