@@ -3,6 +3,7 @@ import { elementwiseWasmKernels } from '../../../kernels/elementwise-wasm.js';
 import { referenceKernels } from '../../../kernels/index.js';
 import { matmulWasmKernels } from '../../../kernels/matmul-wasm.js';
 import { poolWasmKernels } from '../../../kernels/pool-wasm.js';
+import { reduceWasmKernels } from '../../../kernels/reduce-wasm.js';
 import { rnnWasmKernels } from '../../../kernels/rnn-wasm.js';
 import { tensorWasmKernels } from '../../../kernels/tensor-wasm.js';
 import { KernelTable, type KernelDef } from '../../../kernels/registry.js';
@@ -104,7 +105,7 @@ function honestProfile(rt: WasmKernelRuntime, target: OpTiming[]): OpTiming[] {
 }
 
 /**
- * SIMD128 kernels (wasm/*.wat) for Conv/Gemm/MatMul, Add/Sub/Mul/Div, MaxPool, Concat and LSTM, one thread, the reference kernels for every other op. The
+ * SIMD128 kernels (wasm/*.wat) for Conv/Gemm/MatMul, Add/Sub/Mul/Div, MaxPool, Concat, Softmax and LSTM, one thread, the reference kernels for every other op. The
  * model is first rewritten so BatchNormalization folds into Conv weights and Relu/Clip into the GEMM epilogue.
  */
 export const wasmBackend: Backend = {
@@ -116,7 +117,7 @@ export const wasmBackend: Backend = {
     const planned = planGraph(source, { keep: options.keep });
     const model = fuseConvEpilogues(planned.model);
     const rt = new WasmKernelRuntime(modules, constantsOf(model.graph), readerCounts(model.graph), new Set(model.graph.nodes));
-    const executor = new GraphExecutor(model, new WasmFirstKernels(new KernelTable([matmulWasmKernels(rt), convWasmKernels(rt), elementwiseWasmKernels(rt), poolWasmKernels(rt), rnnWasmKernels(rt), tensorWasmKernels(rt)]), rt));
+    const executor = new GraphExecutor(model, new WasmFirstKernels(new KernelTable([matmulWasmKernels(rt), convWasmKernels(rt), elementwiseWasmKernels(rt), poolWasmKernels(rt), reduceWasmKernels(rt), rnnWasmKernels(rt), tensorWasmKernels(rt)]), rt));
     return {
       backend: 'wasm',
       run: async (feeds, wanted, profile) => {

@@ -33,6 +33,11 @@ export interface PoolExports {
     pt: number, pl: number, dh: number, dw: number, oh: number, ow: number, vlo: number, vhi: number): void;
 }
 
+/** wasm/softmax.wat. */
+export interface SoftmaxExports {
+  softmax(x: number, y: number, rows: number, length: number): void;
+}
+
 /** The kernel modules, instantiated once per page or process on one shared heap. */
 export interface WasmKernelModules {
   heap: WasmHeap;
@@ -40,6 +45,7 @@ export interface WasmKernelModules {
   conv: ConvExports;
   elementwise: ElementwiseExports;
   pool: PoolExports;
+  softmax: SoftmaxExports;
   /** 128 bytes of scratch for gemm's edge tiles. */
   tile: number;
 }
@@ -72,9 +78,10 @@ async function instantiateAll(): Promise<WasmKernelModules> {
   const heap = new WasmHeap();
   const imports = { env: { memory: heap.memory } };
   const instantiate = async (name: string) => (await WebAssembly.instantiate(bytesOf(name), imports)).instance.exports;
-  const [gemm, conv, elementwise, pool] = await Promise.all(['gemm', 'conv', 'elementwise', 'pool'].map(instantiate));
+  const [gemm, conv, elementwise, pool, softmax] = await Promise.all(['gemm', 'conv', 'elementwise', 'pool', 'softmax'].map(instantiate));
   return {
     heap, gemm: gemm as unknown as GemmExports, conv: conv as unknown as ConvExports,
-    elementwise: elementwise as unknown as ElementwiseExports, pool: pool as unknown as PoolExports, tile: heap.alloc(128),
+    elementwise: elementwise as unknown as ElementwiseExports, pool: pool as unknown as PoolExports,
+    softmax: softmax as unknown as SoftmaxExports, tile: heap.alloc(128),
   };
 }

@@ -1,0 +1,85 @@
+;; Softmax over contiguous rows on SIMD128: y = exp(x - max) / Σ exp(x - max). exp is computed as 2^n · e^r with
+;; n = round(x / ln 2) and |r| ≤ ln 2 / 2, e^r by its Taylor series to r^7 (remainder below 1e-8 relative, under
+;; float32's half ulp), ln 2 split in two so r keeps its low bits. Inputs below -87.3 give 2^-126 instead of a
+;; denormal, which a softmax divides to nothing.
+(module
+  (import "env" "memory" (memory 1))
+
+  (func $vexp (param $v v128) (result v128)
+    (local $x v128) (local $n v128) (local $r v128) (local $p v128)
+    (local.set $x (f32x4.min (f32x4.max (local.get $v) (f32x4.splat (f32.const -87.33654))) (f32x4.splat (f32.const 88.0))))
+    (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (f32x4.splat (f32.const 1.44269504)))))
+    (local.set $r (f32x4.sub (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (f32x4.splat (f32.const 0.693359375))))
+      (f32x4.mul (local.get $n) (f32x4.splat (f32.const -2.12194440e-4)))))
+    (local.set $p (f32x4.splat (f32.const 1.98412698e-4)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (f32x4.splat (f32.const 1.38888889e-3))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (f32x4.splat (f32.const 8.33333333e-3))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (f32x4.splat (f32.const 4.16666667e-2))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (f32x4.splat (f32.const 1.66666667e-1))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (f32x4.splat (f32.const 0.5))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (f32x4.splat (f32.const 1))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (f32x4.splat (f32.const 1))))
+    (f32x4.mul (local.get $p)
+      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (i32x4.splat (i32.const 127))) (i32.const 23))))
+
+  ;; rows × length floats from x to y (they may be the same block).
+  (func (export "softmax") (param $x i32) (param $y i32) (param $rows i32) (param $length i32)
+    (local $row i32) (local $i i32) (local $xr i32) (local $yr i32) (local $vmax v128) (local $max f32)
+    (local $vsum v128) (local $sum f32) (local $e v128) (local $inv f32) (local $vec i32)
+    (local.set $vec (i32.and (local.get $length) (i32.const -4)))
+    (block $rows_done (loop $rows_loop
+      (br_if $rows_done (i32.ge_s (local.get $row) (local.get $rows)))
+      (local.set $xr (i32.add (local.get $x) (i32.shl (i32.mul (local.get $row) (local.get $length)) (i32.const 2))))
+      (local.set $yr (i32.add (local.get $y) (i32.shl (i32.mul (local.get $row) (local.get $length)) (i32.const 2))))
+      ;; max
+      (local.set $vmax (f32x4.splat (f32.const -inf)))
+      (local.set $i (i32.const 0))
+      (block $m_done (loop $m
+        (br_if $m_done (i32.ge_s (local.get $i) (local.get $vec)))
+        (local.set $vmax (f32x4.max (local.get $vmax) (v128.load (i32.add (local.get $xr) (i32.shl (local.get $i) (i32.const 2))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $m)))
+      (local.set $max (f32.max (f32.max (f32x4.extract_lane 0 (local.get $vmax)) (f32x4.extract_lane 1 (local.get $vmax)))
+                               (f32.max (f32x4.extract_lane 2 (local.get $vmax)) (f32x4.extract_lane 3 (local.get $vmax)))))
+      (block $mt_done (loop $mt
+        (br_if $mt_done (i32.ge_s (local.get $i) (local.get $length)))
+        (local.set $max (f32.max (local.get $max) (f32.load (i32.add (local.get $xr) (i32.shl (local.get $i) (i32.const 2))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $mt)))
+      ;; exp and sum
+      (local.set $vsum (f32x4.splat (f32.const 0)))
+      (local.set $i (i32.const 0))
+      (block $e_done (loop $ev
+        (br_if $e_done (i32.ge_s (local.get $i) (local.get $vec)))
+        (local.set $e (call $vexp (f32x4.sub (v128.load (i32.add (local.get $xr) (i32.shl (local.get $i) (i32.const 2)))) (f32x4.splat (local.get $max)))))
+        (v128.store (i32.add (local.get $yr) (i32.shl (local.get $i) (i32.const 2))) (local.get $e))
+        (local.set $vsum (f32x4.add (local.get $vsum) (local.get $e)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $ev)))
+      (local.set $sum (f32.add (f32.add (f32x4.extract_lane 0 (local.get $vsum)) (f32x4.extract_lane 1 (local.get $vsum)))
+                               (f32.add (f32x4.extract_lane 2 (local.get $vsum)) (f32x4.extract_lane 3 (local.get $vsum)))))
+      (block $et_done (loop $et
+        (br_if $et_done (i32.ge_s (local.get $i) (local.get $length)))
+        (local.set $e (call $vexp (f32x4.splat (f32.sub (f32.load (i32.add (local.get $xr) (i32.shl (local.get $i) (i32.const 2)))) (local.get $max)))))
+        (f32.store (i32.add (local.get $yr) (i32.shl (local.get $i) (i32.const 2))) (f32x4.extract_lane 0 (local.get $e)))
+        (local.set $sum (f32.add (local.get $sum) (f32x4.extract_lane 0 (local.get $e))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $et)))
+      ;; normalize
+      (local.set $inv (f32.div (f32.const 1) (local.get $sum)))
+      (local.set $i (i32.const 0))
+      (block $n_done (loop $nv
+        (br_if $n_done (i32.ge_s (local.get $i) (local.get $vec)))
+        (v128.store (i32.add (local.get $yr) (i32.shl (local.get $i) (i32.const 2)))
+          (f32x4.mul (v128.load (i32.add (local.get $yr) (i32.shl (local.get $i) (i32.const 2)))) (f32x4.splat (local.get $inv))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $nv)))
+      (block $nt_done (loop $nt
+        (br_if $nt_done (i32.ge_s (local.get $i) (local.get $length)))
+        (f32.store (i32.add (local.get $yr) (i32.shl (local.get $i) (i32.const 2)))
+          (f32.mul (f32.load (i32.add (local.get $yr) (i32.shl (local.get $i) (i32.const 2)))) (local.get $inv)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $nt)))
+      (local.set $row (i32.add (local.get $row) (i32.const 1)))
+      (br $rows_loop))))
+)
