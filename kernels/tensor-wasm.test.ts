@@ -47,3 +47,35 @@ describe('wasm Concat', () => {
     expect([got.delegated, [...got.y.numeric]]).toEqual([true, [7n, 7n]]);
   });
 });
+
+describe('wasm Transpose', () => {
+  function transposeWasm(X: Tensor, perm: number[]): { y: Tensor; delegated: boolean } {
+    const rt = new WasmKernelRuntime(modules, new Set());
+    try {
+      const y = runKernel(tensorWasmKernels(rt), 'Transpose', [X], { perm })[0]!;
+      numbers(y);
+      return { y, delegated: rt.delegatedLast };
+    } finally {
+      rt.dispose();
+    }
+  }
+
+  it('swaps the two leading axes of [2, 2, 2] keeping rows whole ([[1,2],[3,4]],[[5,6],[7,8]] -> rows 1,2 5,6 3,4 7,8)', () => {
+    const { y, delegated } = transposeWasm(f32([2, 2, 2], [1, 2, 3, 4, 5, 6, 7, 8]), [1, 0, 2]);
+    expect([delegated, y.shape, numbers(y)]).toEqual([false, [2, 2, 2], [1, 2, 5, 6, 3, 4, 7, 8]]);
+  });
+
+  it('matches the reference on seeded permutations, running those that keep the last axis', () => {
+    const rng = new Rng(52);
+    let ran = 0;
+    for (let trial = 0; trial < 80; trial++) {
+      const X = rng.floats(rng.shape(2, 5, 4)), perm = rng.permutation(X.rank);
+      const want = runKernel(tensorKernels, 'Transpose', [X], { perm })[0]!, got = transposeWasm(X, perm);
+      expect(got.delegated).toBe(perm[X.rank - 1] !== X.rank - 1);
+      if (!got.delegated) ran++;
+      expect(got.y.shape, `trial ${trial}: [${X.shape}] perm ${perm}`).toEqual(want.shape);
+      expect(numbers(got.y), `trial ${trial}: [${X.shape}] perm ${perm}`).toEqual(numbers(want));
+    }
+    expect(ran).toBeGreaterThan(10);
+  });
+});
