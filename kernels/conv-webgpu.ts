@@ -61,7 +61,7 @@ const conv: GpuKernelDef = {
   op: 'Conv',
   fusesEpilogue: true,
   accepts: (inputs) => allFloat32(inputs, [0, 1, 2]) && (inputs[0]?.shape.length ?? 0) >= 3 && (inputs[0]?.shape.length ?? 0) <= 5 && inputs[1]?.shape.length === inputs[0]?.shape.length,
-  shaders: (ctx) => [gemmSource(ctx), directSource(ctx), matmulSource(ctx)],
+  shaders: (ctx) => [gemmSource(ctx), directSource(ctx), matmulSource(ctx), matmulSource(ctx, true)],
   encode(inputs, ctx) {
     const x = gpuInput(inputs, 0, 'Conv'), w = gpuInput(inputs, 1, 'Conv');
     const bias = inputs[2] as GpuTensor | undefined;

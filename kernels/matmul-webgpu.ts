@@ -3,9 +3,11 @@ import { NeuropodError } from '../src/api/errors.js';
 import { allFloat32, gpuInput, type GpuKernelContext, type GpuKernelDef, type GpuNodeContext, type InputInfo } from '../src/backends/webgpu/gpu-kernel.js';
 import type { GpuTensor } from '../src/backends/webgpu/gpu-tensor.js';
 import { shaderSource, UniformWriter } from '../src/backends/webgpu/shader-source.js';
+import { WGSL } from '../src/backends/webgpu/wgsl.generated.js';
 import { broadcastShape, broadcastStrides } from './elementwise-webgpu.js';
 
-export const matmulSource = (ctx: GpuNodeContext) => shaderSource('matmul/matmul', { EPILOGUE: ctx.epilogue.wgsl });
+export const matmulSource = (ctx: GpuNodeContext, vec4 = false) =>
+  shaderSource('matmul/matmul', { EPILOGUE: ctx.epilogue.wgsl, OPERAND: vec4 ? 'vec4<f32>' : 'f32', LOAD_TILES: WGSL[vec4 ? 'matmul/load-vec4' : 'matmul/load-scalar'] });
 const source = matmulSource;
 const gemvSource = (ctx: GpuNodeContext) => shaderSource('matmul/gemv', { EPILOGUE: ctx.epilogue.wgsl });
 
@@ -26,6 +28,12 @@ interface Gemm {
   batch?: { shape: number[]; a: number[]; b: number[] };
 }
 
+/** Both operands row-major with K and N multiples of 4 (and so every batch offset): the vec4 loads apply. */
+function vec4Loads(g: Gemm): boolean {
+  const rowMajor = g.aStrides[0] === g.K && g.aStrides[1] === 1 && g.bStrides[0] === g.N && g.bStrides[1] === 1;
+  return rowMajor && g.K % 4 === 0 && g.N % 4 === 0 && [...(g.batch?.a ?? []), ...(g.batch?.b ?? [])].every((s) => s % 4 === 0);
+}
+
 /** Records one (batched) GEMM into `y`. */
 export function dispatchGemm(g: Gemm, y: GpuTensor, ctx: GpuKernelContext): void {
   const batch = g.batch ?? { shape: [], a: [], b: [] };
@@ -44,7 +52,7 @@ export function dispatchGemm(g: Gemm, y: GpuTensor, ctx: GpuKernelContext): void
   const buffers = [g.a, g.b, g.bias ?? g.a, y];
   // One row would leave 63 of a tile's 64 rows idle: the GEMV kernel gives each output column a thread.
   if (g.M === 1) ctx.run.dispatch({ shader: gemvSource(ctx), uniforms: w.bytes(), buffers, workgroups: [Math.ceil(g.N / 64), 1, batches] });
-  else ctx.run.dispatch({ shader: source(ctx), uniforms: w.bytes(), buffers, workgroups: [Math.ceil(g.N / 64), Math.ceil(g.M / 64), batches] });
+  else ctx.run.dispatch({ shader: source(ctx, vec4Loads(g)), uniforms: w.bytes(), buffers, workgroups: [Math.ceil(g.N / 64), Math.ceil(g.M / 64), batches] });
 }
 
 function matmulShape(a: readonly number[], b: readonly number[]): { batch: number[]; out: number[] } | undefined {
@@ -61,7 +69,7 @@ const matmul: GpuKernelDef = {
   op: 'MatMul',
   fusesEpilogue: true,
   accepts: (inputs: readonly (InputInfo | undefined)[]) => allFloat32(inputs, [0, 1]) && !!inputs[0] && !!inputs[1] && matmulShape(inputs[0].shape, inputs[1].shape) !== undefined,
-  shaders: (ctx) => [source(ctx), gemvSource(ctx)],
+  shaders: (ctx) => [source(ctx), source(ctx, true), gemvSource(ctx)],
   encode(inputs, ctx) {
     const a = gpuInput(inputs, 0, 'MatMul'), b = gpuInput(inputs, 1, 'MatMul');
     const { batch, out } = matmulShape(a.shape, b.shape)!;
@@ -83,7 +91,7 @@ const gemm: GpuKernelDef = {
   op: 'Gemm',
   fusesEpilogue: true,
   accepts: (inputs) => allFloat32(inputs, [0, 1, 2]) && inputs[0]?.shape.length === 2 && inputs[1]?.shape.length === 2 && (inputs[2]?.shape.length ?? 0) <= 2,
-  shaders: (ctx) => [source(ctx), gemvSource(ctx)],
+  shaders: (ctx) => [source(ctx), source(ctx, true), gemvSource(ctx)],
   encode(inputs, ctx) {
     const a = gpuInput(inputs, 0, 'Gemm'), b = gpuInput(inputs, 1, 'Gemm');
     const c = inputs[2] as GpuTensor | undefined;

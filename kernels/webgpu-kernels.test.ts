@@ -39,6 +39,8 @@ const CASES: [string, OneNode, number?][] = [
   ['Sqrt, Exp, Neg', { op: 'Sqrt', inputs: [r([20], 23, 0, 4)] }],
   ['MatMul batched with broadcast batch dims', { op: 'MatMul', inputs: [r([2, 1, 70, 33], 24), r([3, 33, 65], 25)] }, 1e-5],
   ['MatMul [128,1,256] x [256,96] (batches as rows)', { op: 'MatMul', inputs: [r([128, 1, 256], 26), r([256, 96], 27)] }, 1e-5],
+  ['MatMul [2,3,72,36] x [36,68] (vec4 loads, ragged tiles)', { op: 'MatMul', inputs: [r([2, 3, 72, 36], 99), r([36, 68], 100)] }, 1e-5],
+  ['MatMul batched [2,68,36] x [2,36,132] (vec4 loads per batch)', { op: 'MatMul', inputs: [r([2, 68, 36], 101), r([2, 36, 132], 102)] }, 1e-5],
   ['MatMul vector x matrix (GEMV)', { op: 'MatMul', inputs: [r([17], 28), r([17, 5], 29)] }],
   ['MatMul batched [3,1,40] x [3,40,70] (GEMV per batch)', { op: 'MatMul', inputs: [r([3, 1, 40], 73), r([3, 40, 70], 74)] }, 1e-5],
   ['Gemm M = 1 with transB and bias (classifier head, GEMV)', { op: 'Gemm', inputs: [r([1, 50], 75), r([30, 50], 76), r([30], 77)], attrs: { transB: 1 } }, 1e-5],

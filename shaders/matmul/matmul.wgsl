@@ -1,6 +1,7 @@
 // Batched C = epilogue(alpha * A x B + beta * bias). 64x64 output tiles per workgroup of 16x16 threads, each
 // thread a 4x4 register block fed by vec4 reads of the K-slices staged in workgroup memory. Operands are read
-// through strides, so transposed Gemm inputs and broadcast batch dims need no copies.
+// through strides, so transposed Gemm inputs and broadcast batch dims need no copies (load-scalar.wgsl), or as
+// vec4s when both are row-major with K and N multiples of 4 (load-vec4.wgsl).
 struct Params {
   act: vec4<f32>,
   dims: vec4<u32>,
@@ -14,8 +15,8 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> u: Params;
-@group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read> b: array<f32>;
+@group(0) @binding(1) var<storage, read> a: array<{{OPERAND}}>;
+@group(0) @binding(2) var<storage, read> b: array<{{OPERAND}}>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
@@ -45,24 +46,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   }
   var acc: array<vec4<f32>, 4>;
   for (var k0 = 0u; k0 < K; k0 += 16u) {
-    for (var e = 0u; e < 4u; e++) {
-      let flat = li + e * 256u;
-      let kk = flat % 16u;
-      let mm = flat / 16u;
-      let gm = row0 + mm;
-      let gk = k0 + kk;
-      var v = 0.0;
-      if (gm < M && gk < K) { v = a[a_off + gm * u.a_strides.x + gk * u.a_strides.y]; }
-      a_tile[kk * 16u + mm / 4u][mm % 4u] = v;
-      let nn = flat % 64u;
-      let kb = flat / 64u;
-      let gn = col0 + nn;
-      let gkb = k0 + kb;
-      var w = 0.0;
-      if (gn < N && gkb < K) { w = b[b_off + gkb * u.b_strides.x + gn * u.b_strides.y]; }
-      b_tile[kb * 16u + nn / 4u][nn % 4u] = w;
-    }
-    workgroupBarrier();
+{{LOAD_TILES}}    workgroupBarrier();
     for (var kk = 0u; kk < 16u; kk++) {
       let av = a_tile[kk * 16u + lid.y];
       let bv = b_tile[kk * 16u + lid.x];
