@@ -87,3 +87,13 @@ describe('bench arithmetic', () => {
     expect(gemmGflops({ m: 512, k: 512, n: 512 }, 10)).toBeCloseTo(26.8435456, 6);
   });
 });
+
+describe('WASM SIMD peak loop', () => {
+  it('does every multiply-add it counts: peak(1) returns the float32 sum of one step of each accumulator', async () => {
+    const { peakAfterOneIteration, peakModules } = await import('../src/bench/peak.js');
+    for (const { accumulators, bytes } of await peakModules()) {
+      const instance = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(bytes)));
+      expect((instance.exports.peak as (n: number) => number)(1)).toBe(peakAfterOneIteration(accumulators));
+    }
+  });
+});

@@ -181,25 +181,27 @@ export async function gpuAdapter() {
 }
 
 /**
- * WASM SIMD peak in GFLOP/s: runs the multiply-add loop module (src/bench/peak.ts) long enough to time, best of
- * `repeats`. `bytes` is the module, `flopsPerIteration` what one loop iteration computes.
+ * WASM SIMD peak in GFLOP/s: runs each multiply-add loop module (src/bench/peak.ts; one per loop width) long
+ * enough to time, best of `repeats`, and keeps the best width.
  */
-export async function measurePeak({ bytes, flopsPerIteration, repeats = 3 }) {
-  const { instance } = await WebAssembly.instantiate(new Uint8Array(bytes));
-  const peak = instance.exports.peak;
-  let iterations = 1 << 16;
-  for (;;) {
-    const s = performance.now();
-    peak(iterations);
-    if (performance.now() - s > 200) break;
-    iterations *= 2;
+export async function measurePeak({ modules, repeats = 3 }) {
+  let best = { gflops: 0, accumulators: 0 };
+  for (const { accumulators, bytes } of modules) {
+    const { instance } = await WebAssembly.instantiate(new Uint8Array(bytes));
+    const peak = instance.exports.peak;
+    let iterations = 1 << 16;
+    for (;;) {
+      const s = performance.now();
+      peak(iterations);
+      if (performance.now() - s > 200) break;
+      iterations *= 2;
+    }
+    for (let r = 0; r < repeats; r++) {
+      const s = performance.now();
+      peak(iterations);
+      const gflops = (iterations * accumulators * 8) / ((performance.now() - s) * 1e6);
+      if (gflops > best.gflops) best = { gflops, accumulators };
+    }
   }
-  let best = 0;
-  for (let r = 0; r < repeats; r++) {
-    const s = performance.now();
-    peak(iterations);
-    const ms = performance.now() - s;
-    best = Math.max(best, (iterations * flopsPerIteration) / (ms * 1e6));
-  }
-  return { gflops: best, iterations };
+  return best;
 }

@@ -6,7 +6,7 @@ import { repoRoot } from '../testing/shared-fixtures.js';
 import { startStaticServer } from '../testing/static-server.js';
 import { gemmGflops, type GemmProblem } from './gemm.js';
 import type { BenchModel, BenchTensor } from './models.js';
-import { PEAK_FLOPS_PER_ITERATION, peakWasm } from './peak.js';
+import { peakModules } from './peak.js';
 
 /** An engine to run: ours on one of our backends, or a peer package on one of its own. */
 export interface EngineChoice {
@@ -200,12 +200,12 @@ export async function runBench(models: BenchModel[], options: BenchOptions, log:
 }
 
 async function measurePeak(page: Page, log: (line: string) => void): Promise<number> {
-  const bytes = Array.from(await peakWasm());
-  const { gflops } = (await page.evaluate(
+  const modules = (await peakModules()).map((m) => ({ accumulators: m.accumulators, bytes: Array.from(m.bytes) }));
+  const { gflops, accumulators } = (await page.evaluate(
     (args) => (window as unknown as { bench: { measurePeak(a: unknown): Promise<unknown> } }).bench.measurePeak(args),
-    { bytes, flopsPerIteration: PEAK_FLOPS_PER_ITERATION },
-  )) as { gflops: number };
-  log(`WASM SIMD peak (one thread, multiply-add loop): ${gflops.toFixed(1)} GFLOP/s`);
+    { modules },
+  )) as { gflops: number; accumulators: number };
+  log(`WASM SIMD peak (one thread, multiply-add loop, best width ${accumulators}): ${gflops.toFixed(1)} GFLOP/s`);
   return gflops;
 }
 
