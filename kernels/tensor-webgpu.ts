@@ -244,8 +244,42 @@ const cast: GpuKernelDef = {
   },
 };
 
+const PAD_MODES: Record<string, number> = { constant: 0, reflect: 1, edge: 2, wrap: 3 };
+
+/** Pad (f32), every mode, pads and value as attributes before opset 11 and inputs from then (axes from 18). */
+const pad: GpuKernelDef = {
+  op: 'Pad',
+  hostInputs: [1, 2, 3],
+  accepts: (inputs, ctx) => inputs[0]?.dtype === 'float32' && inputs[0].shape.length <= 8 && ctx.attrs.string('mode', 'constant') in PAD_MODES,
+  shaders: () => [shaderSource('tensor/pad')],
+  encode(inputs, ctx) {
+    const x = gpuInput(inputs, 0, 'Pad');
+    const pads = ctx.opset >= 11 ? toIndices(hostInput(inputs, 1)!) : (ctx.attrs.ints('pads') ?? ctx.attrs.require('paddings', 'ints'));
+    const value = hostInput(inputs, 2);
+    const fill = ctx.opset >= 11 ? (value && value.size > 0 ? Number(value.numeric[0]) : 0) : ctx.attrs.float('value', 0);
+    const axesTensor = ctx.opset >= 18 ? hostInput(inputs, 3) : undefined;
+    const axes = axesTensor ? toIndices(axesTensor).map((a) => normalizeAxis(a, x.rank)) : x.shape.map((_, i) => i);
+    if (pads.length !== 2 * axes.length) throw new NeuropodError('INFERENCE_FAILED', `Pad: ${pads.length} pads for ${axes.length} axes`);
+    const begin = new Array<number>(x.rank).fill(0), end = new Array<number>(x.rank).fill(0);
+    axes.forEach((a, i) => {
+      begin[a] = pads[i]!;
+      end[a] = pads[i + axes.length]!;
+    });
+    const lo = begin.map((b) => Math.max(0, -b));
+    const kept = x.shape.map((d, i) => d - lo[i]! - Math.max(0, -end[i]!));
+    const before = begin.map((b) => Math.max(0, b));
+    const shape = kept.map((k, i) => k + before[i]! + Math.max(0, end[i]!));
+    const mode = PAD_MODES[ctx.attrs.string('mode', 'constant')]!;
+    if (mode !== 0 && kept.some((k, i) => k === 0 && shape[i]! > 0)) throw new NeuropodError('INFERENCE_FAILED', `Pad: ${ctx.attrs.string('mode', 'constant')} padding needs a non-empty axis`);
+    const y = ctx.run.output('float32', shape);
+    const u = new UniformWriter().u32(y.size, shape.length, mode).f32(fill).dims8(shape).dims8(before, 'i').dims8(kept, 'i').dims8(lo, 'i').dims8(stridesOf(x.shape));
+    ctx.run.dispatch({ shader: shaderSource('tensor/pad'), uniforms: u.bytes(), buffers: [x, y], workgroups: linearGroups(y.size) });
+    return [y];
+  },
+};
+
 export const tensorWebGpuKernels: GpuKernelDef[] = [
-  split, cast,
+  split, cast, pad,
   viewKernel('Reshape'), viewKernel('Flatten'), viewKernel('Squeeze'), viewKernel('Unsqueeze'), viewKernel('Identity'),
   ...shapeKernels, transpose, concat, slice, expand, gather,
 ];
