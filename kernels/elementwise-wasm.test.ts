@@ -54,3 +54,17 @@ describe('wasm Add/Sub/Mul/Div', () => {
     expect(delegated).toBeLessThan(60);
   });
 });
+
+describe('wasm Erf', () => {
+  it('is within 3.5e-7 (A&S 7.1.26 gives 1.5e-7, float32 rounding the rest) of the reference erf over [-7, 7] (both sides of 0.5, the tails, exact 0)', () => {
+    const xs = Array.from({ length: 2801 }, (_, i) => -7 + i * 0.005);
+    xs.push(0, 1e-6, -1e-6, 0.4999, 0.5, 0.5001, 30, -30, Infinity, -Infinity);
+    const X = f32([xs.length], xs), got = numbers(runWasm('Erf', [X])), want = numbers(runKernel(elementwiseKernels, 'Erf', [X])[0]!);
+    const worst = Math.max(...want.map((v, i) => Math.abs(got[i]! - v)));
+    expect(worst).toBeLessThan(3.5e-7);
+    // Near 0 the error is relative: erf(1e-6) = 1.1283792e-6.
+    expect(Math.abs(got[xs.length - 9]! - 1.1283792e-6)).toBeLessThan(1e-12);
+    expect(got.slice(-4)).toEqual([1, -1, 1, -1]);
+    expect(numbers(runWasm('Erf', [f32([1], [NaN])]))).toEqual([NaN]);
+  });
+});

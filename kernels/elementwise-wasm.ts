@@ -1,6 +1,7 @@
 /**
  * Add, Sub, Mul and Div on float32 in wasm (wasm/elementwise.wat) for the broadcasts a row walk covers: equal
- * shapes, a scalar, a trailing vector ([..., n] with [n]) and a leading one ([m, 1] with [m, n]), either side.
+ * shapes, a scalar, a trailing vector ([..., n] with [n]) and a leading one ([m, 1] with [m, n]), either side;
+ * Erf on float32 (wasm/exp.wat: a Taylor series near 0, Abramowitz & Stegun 7.1.26 beyond, within 3.5e-7).
  * Other broadcasts, other dtypes and the opset-1/6 `broadcast`/`axis` forms go to the reference (kernels/elementwise.ts).
  */
 import { wasmKernel } from '../src/backends/wasm/wasm-kernel.js';
@@ -68,9 +69,20 @@ function wasmBinary(rt: WasmKernelRuntime, op: keyof typeof OPS, inputs: (Value 
   });
 }
 
+function wasmErf(rt: WasmKernelRuntime, inputs: (Value | undefined)[]): Tensor | undefined {
+  const X = inputs[0];
+  if (!isTensor(X) || X.dtype !== 'float32') return undefined;
+  return rt.call(() => {
+    const x = rt.values(X), y = rt.temp(X.size);
+    rt.exp.erf(x, y, X.size);
+    return rt.output(y, X.shape);
+  });
+}
+
 export function elementwiseWasmKernels(rt: WasmKernelRuntime): KernelDef[] {
-  return (Object.keys(OPS) as (keyof typeof OPS)[]).map((op) => wasmKernel(rt, op, (inputs, ctx) => {
-    const y = wasmBinary(rt, op, inputs, ctx);
-    return y && [y];
-  }));
+  const one = (t: Tensor | undefined) => (t ? [t] : undefined);
+  return [
+    ...(Object.keys(OPS) as (keyof typeof OPS)[]).map((op) => wasmKernel(rt, op, (inputs, ctx) => one(wasmBinary(rt, op, inputs, ctx)))),
+    wasmKernel(rt, 'Erf', (inputs) => one(wasmErf(rt, inputs))),
+  ];
 }

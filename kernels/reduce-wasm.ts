@@ -1,5 +1,5 @@
 /**
- * Softmax on float32 rows in wasm (wasm/softmax.wat): before opset 13 the rows are the input coerced to 2-D at
+ * Softmax on float32 rows in wasm (wasm/exp.wat): before opset 13 the rows are the input coerced to 2-D at
  * `axis`; from 13 a row runs along `axis`, which must be the last one here. A middle axis and other dtypes go to
  * the reference (kernels/reduce.ts).
  */
@@ -19,7 +19,7 @@ function wasmSoftmax(rt: WasmKernelRuntime, inputs: (Value | undefined)[], ctx: 
   const length = X.shape.slice(axis).reduce((a, b) => a * b, 1);
   return rt.call(() => {
     const x = rt.values(X), y = rt.temp(X.size);
-    rt.softmax.softmax(x, y, X.size / length, length);
+    rt.exp.softmax(x, y, X.size / length, length);
     return rt.output(y, X.shape);
   });
 }

@@ -1,4 +1,5 @@
-;; Softmax over contiguous rows on SIMD128: y = exp(x - max) / Σ exp(x - max). exp is computed as 2^n · e^r with
+;; Kernels built on exp, on SIMD128: Softmax over contiguous rows, y = exp(x - max) / Σ exp(x - max), and Erf.
+;; exp is computed as 2^n · e^r with
 ;; n = round(x / ln 2) and |r| ≤ ln 2 / 2, e^r by its Taylor series to r^7 (remainder below 1e-8 relative, under
 ;; float32's half ulp), ln 2 split in two so r keeps its low bits. Inputs below -87.3 give 2^-126 instead of a
 ;; denormal, which a softmax divides to nothing.
@@ -21,6 +22,52 @@
     (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (f32x4.splat (f32.const 1))))
     (f32x4.mul (local.get $p)
       (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (i32x4.splat (i32.const 127))) (i32.const 23))))
+
+;; erf: x·P(x²) from erf's Taylor series to x^15 for |x| < 0.5 (relative error below 1e-8), and for larger |x|
+  ;; Abramowitz & Stegun 7.1.26, 1 - t·(a1 + t·(a2 + ...))·exp(-x²) with t = 1/(1 + p·|x|) (absolute error below
+  ;; 1.5e-7, where erf is above 0.52; 3.5e-7 with float32 rounding), the sign of x put back.
+  (func $verf (param $x v128) (result v128)
+    (local $a v128) (local $z v128) (local $s v128) (local $t v128) (local $q v128) (local $big v128)
+    (local.set $a (f32x4.abs (local.get $x)))
+    (local.set $z (f32x4.mul (local.get $x) (local.get $x)))
+    ;; 2/sqrt(pi) · (1 - z/3 + z²/10 - z³/42 + z⁴/216 - z⁵/1320 + z⁶/9360 - z⁷/75600)
+    (local.set $s (f32x4.splat (f32.const -1.32275132e-5)))
+    (local.set $s (f32x4.add (f32x4.mul (local.get $s) (local.get $z)) (f32x4.splat (f32.const 1.06837607e-4))))
+    (local.set $s (f32x4.add (f32x4.mul (local.get $s) (local.get $z)) (f32x4.splat (f32.const -7.57575758e-4))))
+    (local.set $s (f32x4.add (f32x4.mul (local.get $s) (local.get $z)) (f32x4.splat (f32.const 4.62962963e-3))))
+    (local.set $s (f32x4.add (f32x4.mul (local.get $s) (local.get $z)) (f32x4.splat (f32.const -2.38095238e-2))))
+    (local.set $s (f32x4.add (f32x4.mul (local.get $s) (local.get $z)) (f32x4.splat (f32.const 0.1))))
+    (local.set $s (f32x4.add (f32x4.mul (local.get $s) (local.get $z)) (f32x4.splat (f32.const -0.333333333))))
+    (local.set $s (f32x4.add (f32x4.mul (local.get $s) (local.get $z)) (f32x4.splat (f32.const 1))))
+    (local.set $s (f32x4.mul (f32x4.mul (local.get $s) (local.get $x)) (f32x4.splat (f32.const 1.12837917))))
+    (local.set $t (f32x4.div (f32x4.splat (f32.const 1)) (f32x4.add (f32x4.splat (f32.const 1)) (f32x4.mul (local.get $a) (f32x4.splat (f32.const 0.3275911))))))
+    (local.set $q (f32x4.splat (f32.const 1.061405429)))
+    (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $t)) (f32x4.splat (f32.const -1.453152027))))
+    (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $t)) (f32x4.splat (f32.const 1.421413741))))
+    (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $t)) (f32x4.splat (f32.const -0.284496736))))
+    (local.set $q (f32x4.add (f32x4.mul (local.get $q) (local.get $t)) (f32x4.splat (f32.const 0.254829592))))
+    (local.set $big (f32x4.sub (f32x4.splat (f32.const 1))
+      (f32x4.mul (f32x4.mul (local.get $q) (local.get $t)) (call $vexp (f32x4.neg (local.get $z))))))
+    ;; copysign(big, x): the magnitude's bits with x's sign bit.
+    (local.set $big (v128.or (v128.and (local.get $big) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff))
+      (v128.and (local.get $x) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))
+    (v128.bitselect (local.get $s) (local.get $big) (f32x4.lt (local.get $a) (f32x4.splat (f32.const 0.5)))))
+
+  ;; y[i] = erf(x[i]) for n floats (x and y may be the same block).
+  (func (export "erf") (param $x i32) (param $y i32) (param $n i32)
+    (local $i i32) (local $v v128)
+    (block $done (loop $vectors
+      (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+      (v128.store (i32.add (local.get $y) (i32.shl (local.get $i) (i32.const 2)))
+        (call $verf (v128.load (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 2))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $vectors)))
+    (block $tail_done (loop $tail
+      (br_if $tail_done (i32.ge_s (local.get $i) (local.get $n)))
+      (local.set $v (call $verf (f32x4.splat (f32.load (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 2)))))))
+      (f32.store (i32.add (local.get $y) (i32.shl (local.get $i) (i32.const 2))) (f32x4.extract_lane 0 (local.get $v)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $tail))))
 
   ;; rows × length floats from x to y (they may be the same block).
   (func (export "softmax") (param $x i32) (param $y i32) (param $rows i32) (param $length i32)

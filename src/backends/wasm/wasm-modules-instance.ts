@@ -33,9 +33,10 @@ export interface PoolExports {
     pt: number, pl: number, dh: number, dw: number, oh: number, ow: number, vlo: number, vhi: number): void;
 }
 
-/** wasm/softmax.wat. */
-export interface SoftmaxExports {
+/** wasm/exp.wat. */
+export interface ExpExports {
   softmax(x: number, y: number, rows: number, length: number): void;
+  erf(x: number, y: number, n: number): void;
 }
 
 /** The kernel modules, instantiated once per page or process on one shared heap. */
@@ -45,7 +46,7 @@ export interface WasmKernelModules {
   conv: ConvExports;
   elementwise: ElementwiseExports;
   pool: PoolExports;
-  softmax: SoftmaxExports;
+  exp: ExpExports;
   /** 128 bytes of scratch for gemm's edge tiles. */
   tile: number;
 }
@@ -78,10 +79,10 @@ async function instantiateAll(): Promise<WasmKernelModules> {
   const heap = new WasmHeap();
   const imports = { env: { memory: heap.memory } };
   const instantiate = async (name: string) => (await WebAssembly.instantiate(bytesOf(name), imports)).instance.exports;
-  const [gemm, conv, elementwise, pool, softmax] = await Promise.all(['gemm', 'conv', 'elementwise', 'pool', 'softmax'].map(instantiate));
+  const [gemm, conv, elementwise, pool, exp] = await Promise.all(['gemm', 'conv', 'elementwise', 'pool', 'exp'].map(instantiate));
   return {
     heap, gemm: gemm as unknown as GemmExports, conv: conv as unknown as ConvExports,
     elementwise: elementwise as unknown as ElementwiseExports, pool: pool as unknown as PoolExports,
-    softmax: softmax as unknown as SoftmaxExports, tile: heap.alloc(128),
+    exp: exp as unknown as ExpExports, tile: heap.alloc(128),
   };
 }

@@ -3,7 +3,7 @@ import type { Node } from '../../graph/ir.js';
 import type { Value } from '../../graph/value.js';
 import type { Shape, Tensor } from '../../tensor/tensor.js';
 import { ResidentTensor } from './resident-tensor.js';
-import type { ConvExports, ElementwiseExports, GemmExports, PoolExports, SoftmaxExports, WasmKernelModules } from './wasm-modules-instance.js';
+import type { ConvExports, ElementwiseExports, GemmExports, ExpExports, PoolExports, WasmKernelModules } from './wasm-modules-instance.js';
 
 /** Floats a packed A (4-row panels) of m×k takes. */
 export function packedASize(m: number, k: number): number {
@@ -27,7 +27,7 @@ export class WasmKernelRuntime {
   readonly conv: ConvExports;
   readonly elementwise: ElementwiseExports;
   readonly pool: PoolExports;
-  readonly softmax: SoftmaxExports;
+  readonly exp: ExpExports;
   readonly tile: number;
   /** Set by a wasm kernel that handed its call to the reference kernel, so the profile names the right backend. */
   delegatedLast = false;
@@ -50,7 +50,7 @@ export class WasmKernelRuntime {
     this.conv = modules.conv;
     this.elementwise = modules.elementwise;
     this.pool = modules.pool;
-    this.softmax = modules.softmax;
+    this.exp = modules.exp;
     this.tile = modules.tile;
   }
 
