@@ -8,6 +8,7 @@ import type { GpuContext } from './gpu-context.js';
 import type { GpuInput, GpuKernelTable, InputInfo } from './gpu-kernel.js';
 import { planSteps, type GpuStep } from './gpu-plan.js';
 import { GpuRun, uploadable } from './gpu-run.js';
+import { GpuTimer } from './gpu-timer.js';
 import { GpuTensor } from './gpu-tensor.js';
 
 type Slot = Value | GpuTensor;
@@ -21,8 +22,8 @@ export class GpuGraphExecutor {
   private readonly plans = new Map<string, GpuStep[]>();
   private readonly subgraphs = new WeakMap<Graph, GraphExecutor>();
   private readonly constantNames: Set<string>;
-  /** What the last run did on the GPU: dispatches recorded, submissions, tensors read back. */
-  lastRun = { dispatches: 0, submits: 0, downloads: 0 };
+  /** What the last run did on the GPU: dispatches recorded, submissions, tensors read back, ops GPU-timed. */
+  lastRun = { dispatches: 0, submits: 0, downloads: 0, timed: 0 };
 
   constructor(
     readonly model: Model,
@@ -82,19 +83,23 @@ export class GpuGraphExecutor {
   }
 
   private async runSteps(ctx: GpuContext, feeds: ReadonlyMap<string, Value>, wanted: readonly string[], profile?: OpTiming[]): Promise<Map<string, Value>> {
-    const state = new RunState(ctx, this.model.graph, this.constantNames, feeds);
+    const timer = profile && ctx.gpu.features.has('timestamp-query') ? new GpuTimer(ctx.device) : undefined;
+    const state = new RunState(new GpuRun(ctx, timer), this.model.graph, this.constantNames, feeds);
     try {
       for (const step of this.plan(wanted)) {
         if (!step.skip) await this.runStep(step, state, profile);
         for (const name of step.release) state.drop(name);
       }
-      return await state.collect(wanted);
+      const outputs = await state.collect(wanted);
+      // WebGPU ops' times are their GPU times where the adapter has timestamps (else the time to record them).
+      for (const [i, ms] of state.run.gpuTimes ?? []) profile![i]!.ms = ms;
+      return outputs;
     } catch (e) {
       throw (await lossOf(ctx, e)) ?? e;
     } finally {
       state.end();
-      const { dispatches, submits, downloads } = state.run;
-      this.lastRun = { dispatches, submits, downloads };
+      const { dispatches, submits, downloads, gpuTimes } = state.run;
+      this.lastRun = { dispatches, submits, downloads, timed: gpuTimes?.size ?? 0 };
     }
   }
 
@@ -105,6 +110,7 @@ export class GpuGraphExecutor {
     const hostOnly = step.hostIsland && inputs.every((v) => !(v instanceof GpuTensor));
     const onGpu = step.gpu !== undefined && !hostOnly && this.accepts(step, inputs);
     let outs: (Slot | undefined)[];
+    state.run.owner = onGpu && profile ? profile.length : -1;
     try {
       outs = onGpu ? await this.encodeStep(step, inputs, state) : await this.referenceStep(step, inputs, state);
     } catch (e) {
@@ -187,18 +193,19 @@ export class GpuGraphExecutor {
 
 /** One run's values: host and GPU slots, uploads and downloads made once, everything freed at the end. */
 class RunState {
-  readonly run: GpuRun;
   private readonly env = new Map<string, Slot>();
   private readonly uploads = new Map<Tensor, GpuTensor>();
   private readonly downloads = new Map<GpuTensor, Tensor>();
 
+  private readonly ctx: GpuContext;
+
   constructor(
-    private readonly ctx: GpuContext,
+    readonly run: GpuRun,
     private readonly graph: Graph,
     private readonly constants: ReadonlySet<string>,
     feeds: ReadonlyMap<string, Value>,
   ) {
-    this.run = new GpuRun(ctx);
+    this.ctx = run.ctx;
     for (const [k, v] of feeds) this.env.set(k, v);
   }
 
@@ -244,7 +251,7 @@ class RunState {
       return v;
     });
     const onGpu = slots.filter((v): v is GpuTensor => v instanceof GpuTensor && !this.downloads.has(v));
-    const read = await this.run.download([...new Set(onGpu)]);
+    const read = await this.run.download([...new Set(onGpu)], true);
     [...new Set(onGpu)].forEach((g, i) => this.downloads.set(g, read[i]!));
     return new Map(wanted.map((name, i) => [name, slots[i] instanceof GpuTensor ? this.downloads.get(slots[i] as GpuTensor)! : (slots[i] as Value)]));
   }

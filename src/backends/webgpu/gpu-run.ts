@@ -3,6 +3,7 @@ import type { DType } from '../../tensor/dtype.js';
 import { Tensor, type Shape } from '../../tensor/tensor.js';
 import type { GpuContext } from './gpu-context.js';
 import { GPU_DTYPES, GpuStorage, GpuTensor } from './gpu-tensor.js';
+import type { GpuTimer } from './gpu-timer.js';
 import { BufferUsage, MapMode } from './usage.js';
 
 /** Dispatches a submission holds before it is sent on (long graphs are chunked, not one huge encoder). */
@@ -32,8 +33,15 @@ export class GpuRun {
   submits = 0;
   /** Tensors read back to the host (fallback inputs and outputs). */
   downloads = 0;
+  /** The profile index of the op being recorded, which timed dispatches are charged to. */
+  owner = -1;
+  /** GPU time per profile index, once the final readback has come (with a timer). */
+  gpuTimes: Map<number, number> | undefined;
 
-  constructor(readonly ctx: GpuContext) {}
+  constructor(
+    readonly ctx: GpuContext,
+    private readonly timer?: GpuTimer,
+  ) {}
 
   /** A fresh pooled tensor the next dispatch writes. */
   output(dtype: DType, shape: Shape): GpuTensor {
@@ -49,10 +57,13 @@ export class GpuRun {
     if (d.uniforms) entries.push({ binding: 0, resource: this.ctx.uniforms.place(d.uniforms) });
     d.buffers.forEach((t, i) => entries.push({ binding: i + 1, resource: { buffer: t.buffer, size: Math.min(t.buffer.size, Math.max(16, t.byteLength)) } }));
     const group = this.ctx.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
-    const pass = this.computePass();
+    const timed = this.owner >= 0 ? this.timer?.passFor(this.owner) : undefined;
+    if (timed) this.endPass();
+    const pass = timed ? this.commandEncoder().beginComputePass(timed) : this.computePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, group);
     pass.dispatchWorkgroups(x, y, z);
+    if (timed) pass.end();
     this.dispatches++;
     if (++this.pending >= DISPATCHES_PER_SUBMIT) this.submit();
   }
@@ -69,8 +80,7 @@ export class GpuRun {
   /** Sends what is recorded so far; nothing waits. */
   submit(): void {
     if (!this.encoder) return;
-    this.pass?.end();
-    this.pass = undefined;
+    this.endPass();
     this.ctx.uniforms.flush(this.ctx.device.queue);
     this.ctx.device.queue.submit([this.encoder.finish()]);
     this.encoder = undefined;
@@ -79,13 +89,17 @@ export class GpuRun {
     for (const b of this.retired.splice(0)) b.destroy();
   }
 
-  /** Brings tensors back to the host in one submission (int64 widened from its int32 words). */
-  async download(tensors: readonly GpuTensor[]): Promise<Tensor[]> {
-    if (tensors.length === 0) return [];
+  /**
+   * Brings tensors back to the host in one submission (int64 widened from its int32 words). The `final` one
+   * (the run's outputs) also brings the dispatch timestamps, into `gpuTimes`.
+   */
+  async download(tensors: readonly GpuTensor[], final = false): Promise<Tensor[]> {
+    const timer = final && this.timer && this.timer.timed > 0 ? this.timer : undefined;
+    if (tensors.length === 0 && !timer) return [];
     this.downloads += tensors.length;
     const encoder = this.commandEncoder();
-    this.pass?.end();
-    this.pass = undefined;
+    this.endPass();
+    const stamps = timer?.resolve(encoder);
     const reads = tensors.map((t) => {
       const buf = this.ctx.device.createBuffer({ size: Math.max(16, t.byteLength), usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
       if (t.byteLength > 0) encoder.copyBufferToBuffer(t.buffer, 0, buf, 0, Math.ceil(t.byteLength / 4) * 4);
@@ -94,6 +108,7 @@ export class GpuRun {
     this.submit();
     try {
       await this.ctx.guard(Promise.all(reads.map((b) => b.mapAsync(MapMode.READ))));
+      if (timer && stamps) this.gpuTimes = await this.ctx.guard(timer.times(stamps));
       return tensors.map((t, i) => hostTensor(t, new Uint32Array(reads[i]!.getMappedRange().slice(0, t.byteLength))));
     } finally {
       for (const b of reads) b.destroy();
@@ -110,6 +125,12 @@ export class GpuRun {
   end(): void {
     this.submit();
     for (const b of this.retired.splice(0)) b.destroy();
+    this.timer?.destroy();
+  }
+
+  private endPass(): void {
+    this.pass?.end();
+    this.pass = undefined;
   }
 
   private commandEncoder(): GPUCommandEncoder {
