@@ -1,14 +1,17 @@
 /**
  * Data movement of float32 tensors inside wasm memory (block copies with copyWithin), so wasm outputs stay resident
- * through it: Concat (squeezenet's fire modules concatenate two conv outputs) and a Transpose that keeps the last
- * axis in place (attention's [b, s, h, d] -> [b, h, s, d]: whole rows move). Other dtypes, permutations and shapes
+ * through it: Concat (squeezenet's fire modules concatenate two conv outputs), a Transpose that keeps the last
+ * axis in place (attention's [b, s, h, d] -> [b, h, s, d]: whole rows move) and a Slice with step 1 on the last
+ * axis (the Q/K/V split of a fused projection). Other dtypes, permutations and shapes
  * that do not fit go to the reference (kernels/tensor.ts), which reports what is wrong with them.
  */
 import { wasmKernel } from '../src/backends/wasm/wasm-kernel.js';
 import type { WasmKernelRuntime } from '../src/backends/wasm/wasm-runtime.js';
 import { isTensor, type Value } from '../src/graph/value.js';
 import type { Tensor } from '../src/tensor/tensor.js';
+import { optionalTensor, toIndices } from './elements.js';
 import type { KernelContext, KernelDef } from './registry.js';
+import { sliceRange, type AxisRange } from './slice.js';
 
 function wasmConcat(rt: WasmKernelRuntime, inputs: (Value | undefined)[], ctx: KernelContext): Tensor | undefined {
   const parts = inputs.filter((v) => v !== undefined);
@@ -42,19 +45,65 @@ function wasmTranspose(rt: WasmKernelRuntime, inputs: (Value | undefined)[], ctx
   const valid = perm.length === rank && [...perm].sort((a, b) => a - b).every((p, i) => p === i);
   if (!valid || perm[rank - 1] !== rank - 1) return undefined;
   const strides = X.shape.map((_, i) => X.shape.slice(i + 1).reduce((a, b) => a * b, 1));
-  const outShape = perm.map((p) => X.shape[p]!), row = X.shape[rank - 1]!, rows = X.size / row;
+  const outShape = perm.map((p) => X.shape[p]!), row = X.shape[rank - 1]!;
   const lead = outShape.slice(0, -1), step = perm.slice(0, -1).map((p) => strides[p]!);
   return rt.call(() => {
-    const x = rt.values(X) >> 2, y = rt.temp(X.size), view = rt.f32(), index = new Array<number>(lead.length).fill(0);
-    let src = 0;
-    for (let r = 0; r < rows; r++) {
-      view.copyWithin((y >> 2) + r * row, x + src, x + src + row);
-      for (let d = lead.length - 1; d >= 0; d--) {
-        src += step[d]!;
-        if (++index[d]! < lead[d]!) break;
-        src -= step[d]! * lead[d]!;
-        index[d] = 0;
-      }
+    const x = rt.values(X) >> 2, y = rt.temp(X.size);
+    copyRows(rt.f32(), x, y >> 2, row, lead, step, 0);
+    return rt.output(y, outShape);
+  });
+}
+
+/** Copies rows of `row` floats: output row r comes from `src` + the odometer over `lead` dims with `step` strides. */
+function copyRows(view: Float32Array, x: number, y: number, row: number, lead: readonly number[], step: readonly number[], first: number): void {
+  const rows = lead.reduce((a, b) => a * b, 1), index = new Array<number>(lead.length).fill(0);
+  let src = first;
+  for (let r = 0; r < rows; r++) {
+    view.copyWithin(y + r * row, x + src, x + src + row);
+    for (let d = lead.length - 1; d >= 0; d--) {
+      src += step[d]!;
+      if (++index[d]! < lead[d]!) break;
+      src -= step[d]! * lead[d]!;
+      index[d] = 0;
+    }
+  }
+}
+
+/** The reference's reading of Slice's starts/ends/axes/steps (kernels/slice.ts), or undefined for a zero step. */
+function sliceRanges(X: Tensor, inputs: (Value | undefined)[], ctx: KernelContext): AxisRange[] | undefined {
+  const fromInputs = ctx.opset >= 10 || inputs.length > 1;
+  const list = (i: number, name: string) => {
+    if (!fromInputs) return ctx.attrs.ints(name);
+    const t = optionalTensor(inputs, i);
+    return t ? toIndices(t) : undefined;
+  };
+  const starts = list(1, 'starts') ?? [], ends = list(2, 'ends') ?? [];
+  const axes = list(3, 'axes') ?? starts.map((_, i) => i), steps = (fromInputs ? list(4, 'steps') : undefined) ?? starts.map(() => 1);
+  if (ends.length !== starts.length || axes.length !== starts.length || steps.length !== starts.length || steps.includes(0)) return undefined;
+  const ranges: AxisRange[] = X.shape.map((d) => ({ start: 0, step: 1, length: d }));
+  const seen = new Set<number>();
+  for (let i = 0; i < axes.length; i++) {
+    const axis = axes[i]! < 0 ? axes[i]! + X.rank : axes[i]!;
+    if (axis < 0 || axis >= X.rank || seen.has(axis)) return undefined;
+    seen.add(axis);
+    ranges[axis] = sliceRange(X.shape[axis]!, starts[i]!, ends[i]!, steps[i]!);
+  }
+  return ranges;
+}
+
+function wasmSlice(rt: WasmKernelRuntime, inputs: (Value | undefined)[], ctx: KernelContext): Tensor | undefined {
+  const X = inputs[0];
+  if (!isTensor(X) || X.dtype !== 'float32' || X.rank === 0) return undefined;
+  const ranges = sliceRanges(X, inputs, ctx);
+  if (!ranges || ranges[X.rank - 1]!.step !== 1) return undefined;
+  const strides = X.shape.map((_, i) => X.shape.slice(i + 1).reduce((a, b) => a * b, 1)), outShape = ranges.map((r) => r.length);
+  const size = outShape.reduce((a, b) => a * b, 1);
+  const first = ranges.reduce((s, r, d) => s + r.start * strides[d]!, 0);
+  return rt.call(() => {
+    const y = rt.temp(size);
+    if (size > 0) {
+      const x = rt.values(X) >> 2;
+      copyRows(rt.f32(), x, y >> 2, outShape[X.rank - 1]!, outShape.slice(0, -1), ranges.slice(0, -1).map((r, d) => r.step * strides[d]!), first);
     }
     return rt.output(y, outShape);
   });
@@ -65,5 +114,6 @@ export function tensorWasmKernels(rt: WasmKernelRuntime): KernelDef[] {
   return [
     wasmKernel(rt, 'Concat', (inputs, ctx) => one(wasmConcat(rt, inputs, ctx))),
     wasmKernel(rt, 'Transpose', (inputs, ctx) => one(wasmTranspose(rt, inputs, ctx))),
+    wasmKernel(rt, 'Slice', (inputs, ctx) => one(wasmSlice(rt, inputs, ctx))),
   ];
 }
