@@ -20,6 +20,7 @@ import { RunState, type Slot } from './gpu-run-state.js';
 export class GpuGraphExecutor {
   private readonly plans = new Map<string, GpuStep[]>();
   private readonly subgraphs = new WeakMap<Graph, GraphExecutor>();
+  private hostExecutor: GraphExecutor | undefined;
   private readonly constantNames: Set<string>;
   /** What the last run did on the GPU: dispatches recorded, submissions, tensors read back, ops GPU-timed. */
   lastRun = { dispatches: 0, submits: 0, downloads: 0, timed: 0 };
@@ -66,6 +67,12 @@ export class GpuGraphExecutor {
       });
     }
     return ctx.pipelines.prepare(sources);
+  }
+
+  /** The whole graph on the reference kernels: the way on when no GPU can be had. */
+  referenceRun(feeds: ReadonlyMap<string, Value>, wanted: readonly string[], profile?: OpTiming[]): Map<string, Value> {
+    this.hostExecutor ??= new GraphExecutor(this.model, this.reference);
+    return this.hostExecutor.run(new Map(feeds), wanted, profile);
   }
 
   /** Runs the graph; a WebGPU validation error anywhere in the run fails it (a kernel bug, never silently wrong). */

@@ -3,7 +3,8 @@
  * of the requested outputs only, fused activations, per-op fallback with the profile saying where, no pooled
  * buffer left behind, and a lost device failing the call in flight and replaced on the next.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { NeuropodError } from '../../api/errors.js';
 import type { Graph, Model, Node } from '../../graph/ir.js';
 import type { Value } from '../../graph/value.js';
 import type { OpTiming } from '../../runtime/executor.js';
@@ -147,6 +148,24 @@ describe.skipIf(missing !== undefined)('the WebGPU backend', () => {
     const out = await prepared.run(feeds, ['y']);
     expect(floats(out.get('y'))).toEqual([0.5, 0.5]);
     expect(await prepared.context()).not.toBe(first);
+    prepared.dispose();
+  });
+
+  it('runs a call on the reference when a lost device cannot be replaced, and returns to the GPU once it can', async () => {
+    const m = model([node('Relu', ['x'], ['a']), node('Sigmoid', ['a'], ['y'])], ['x'], ['y']);
+    const prepared = await WebGpuModel.prepare(m);
+    const ctx = await prepared.context();
+    ctx.device.destroy();
+    await ctx.gpu.lost.catch(() => undefined);
+    const open = vi.spyOn(GpuContext, 'open').mockRejectedValueOnce(new NeuropodError('BACKEND_UNAVAILABLE', 'webgpu: no adapter (test)'));
+    const feeds = new Map([['x', f32([2], [-1, 0])]]);
+    const profile: OpTiming[] = [];
+    expect(floats((await prepared.run(feeds, ['y'], profile)).get('y'))).toEqual([0.5, 0.5]);
+    expect(profile.map((p) => p.backend)).toEqual(['cpu', 'cpu']);
+    open.mockRestore();
+    const again: OpTiming[] = [];
+    expect(floats((await prepared.run(feeds, ['y'], again)).get('y'))).toEqual([0.5, 0.5]);
+    expect(again.map((p) => p.backend)).toEqual(['webgpu', 'webgpu']);
     prepared.dispose();
   });
 });

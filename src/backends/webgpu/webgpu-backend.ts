@@ -1,4 +1,4 @@
-import { NeuropodError } from '../../api/errors.js';
+import { isNeuropodError, NeuropodError } from '../../api/errors.js';
 import type { Model } from '../../graph/ir.js';
 import type { Value } from '../../graph/value.js';
 import type { Backend, PreparedModel } from '../../runtime/backend.js';
@@ -42,8 +42,18 @@ export class WebGpuModel implements PreparedModel {
     return ctx;
   }
 
+  /**
+   * Runs on the GPU. When a lost device cannot be replaced (no adapter any more), the call runs on the reference
+   * kernels instead of failing, and the profile says 'cpu' for every op; a later call tries the GPU again.
+   */
   async run(feeds: ReadonlyMap<string, Value>, wanted: readonly string[], profile?: OpTiming[]): Promise<Map<string, Value>> {
-    const ctx = await this.context();
+    let ctx: GpuContext;
+    try {
+      ctx = await this.context();
+    } catch (e) {
+      if (!isNeuropodError(e) || e.code !== 'BACKEND_UNAVAILABLE' || this.warmed === undefined) throw e;
+      return this.executor.referenceRun(feeds, wanted, profile);
+    }
     return ctx.exclusive(() => this.executor.run(ctx, feeds, wanted, profile));
   }
 
