@@ -63,6 +63,16 @@ function addLike(op: 'Add' | 'Sub', reversed = false): Lower {
   };
 }
 
+/** torch.remainder takes the divisor's sign (Python %): integer Mod with fmod=0; for floats a - floor(a / b) * b. */
+function remainder(c: OperatorContext, a: Py, b: Py): Py {
+  if (!isRuntime(a) && !isRuntime(b)) return undefined;
+  const t = resultType([a, b]);
+  const [x, y, rank] = [asSym(c, a, t), asSym(c, b, t), maxRank(a, b)];
+  if (!DTYPES[t].float) return c.builder.op('Mod', [x, y], t, rank, { fmod: 0 });
+  const floored = c.builder.op('Floor', [c.builder.op('Div', [x, y], t, rank)], t, rank);
+  return c.builder.op('Sub', [x, c.builder.op('Mul', [floored, y], t, rank)], t, rank);
+}
+
 function divide(c: OperatorContext, a: Py, b: Py, mode: Py): Py {
   if (!isRuntime(a) && !isRuntime(b)) return undefined;
   const t = resultType([a, b]);
@@ -336,6 +346,7 @@ export const ATEN_OPS: Record<string, OperatorRow> = {
   'aten::div': row('self other rounding_mode', (c, [a, b, mode]) => divide(c, a, b, mode)),
   'aten::floordiv': row('self other', (c, [a, b]) => divide(c, a, b, 'floor')),
   'aten::floor_divide': row('self other', (c, [a, b]) => divide(c, a, b, 'floor')),
+  'aten::remainder': row('self other', (c, [a, b]) => remainder(c, a, b)),
   'aten::pow': binary('Pow'),
   'aten::eq': binary('Equal', true),
   'aten::lt': binary('Less', true),

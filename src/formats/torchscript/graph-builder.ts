@@ -20,7 +20,8 @@ type AttributeInput = number | bigint | string | number[] | string[] | boolean |
 
 /** Appends ONNX nodes and initializers, naming values uniquely. */
 export class GraphBuilder {
-  readonly nodes: Node[] = [];
+  /** Where nodes go now: the main graph's list, or a subgraph's while an If branch or Loop body is lowered. */
+  nodes: Node[] = [];
   readonly initializers = new Map<string, Tensor>();
   private readonly constantNames = new WeakMap<Tensor, string>();
   private counter = 0;
@@ -29,9 +30,20 @@ export class GraphBuilder {
     return `${hint}_${this.counter++}`;
   }
 
-  /** Adds a node and returns its output names. */
-  node(opType: string, inputs: (Sym | string | undefined)[], outputs: number, attributes: Record<string, AttributeInput | undefined> = {}, domain = ''): string[] {
-    const names = Array.from({ length: outputs }, () => this.fresh(opType));
+  /** Runs `fn` with new nodes going to `into` (a subgraph's node list), then back to where they went before. */
+  capture<T>(into: Node[], fn: () => T): T {
+    const saved = this.nodes;
+    this.nodes = into;
+    try {
+      return fn();
+    } finally {
+      this.nodes = saved;
+    }
+  }
+
+  /** Adds a node and returns its output names (fresh ones for a count, or the names given). */
+  node(opType: string, inputs: (Sym | string | undefined)[], outputs: number | string[], attributes: Record<string, AttributeInput | undefined> = {}, domain = ''): string[] {
+    const names = typeof outputs === 'number' ? Array.from({ length: outputs }, () => this.fresh(opType)) : outputs;
     const attrs = new Map<string, AttributeValue>();
     for (const [key, value] of Object.entries(attributes)) if (value !== undefined) attrs.set(key, attributeOf(value));
     this.nodes.push({

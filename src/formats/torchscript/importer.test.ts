@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { unzipSync, zipSync } from 'fflate';
+import { unzipSync } from 'fflate';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { referenceKernels } from '../../../kernels/index.js';
@@ -9,6 +9,7 @@ import type { TensorSpec } from '../../spec/types.js';
 import { Tensor, tensor } from '../../tensor/tensor.js';
 import { readNpy } from '../../testing/npy.js';
 import { sharedOrSkip, sharedPath } from '../../testing/shared-fixtures.js';
+import { archiveWithCode } from '../../testing/torchscript-archive.js';
 import { encodeOnnxModel } from '../onnx/encode.js';
 import { readNeuropodTestData } from '../pickle/test-data.js';
 import { lowerTorchScript } from './importer.js';
@@ -71,13 +72,6 @@ describe.runIf(shared)('TorchScript Neuropod fixtures (NEUROPOD-FORMAT.md sectio
   });
 
 });
-
-/** A current-layout archive: `__torch__.M()` with no attributes (pickle protocol 2, by hand) and the given code. */
-function archiveWithCode(code: string): Uint8Array {
-  const enc = new TextEncoder();
-  const pickle = Uint8Array.from([0x80, 2, ...enc.encode('c__torch__\nM\n'), 0x29, 0x81, 0x7d, 0x62, 0x2e]);
-  return zipSync({ 'm/version': enc.encode('3\n'), 'm/data.pkl': pickle, 'm/code/__torch__.py': enc.encode(code) });
-}
 
 const spec = (name: string): TensorSpec => ({ name, dtype: 'float32', shape: [null] });
 

@@ -1,5 +1,5 @@
 import { NeuropodError } from '../../api/errors.js';
-import type { Model, ValueInfo } from '../../graph/ir.js';
+import type { Model, Node, ValueInfo } from '../../graph/ir.js';
 import type { NeuropodConfig, TensorSpec } from '../../spec/types.js';
 import type { Importer } from '../importer.js';
 import { readTorchScriptArchive } from './archive.js';
@@ -32,13 +32,18 @@ export function lowerTorchScript(bytes: Uint8Array, source: string, config: Pick
     builder.nodes[builder.nodes.length - 1]!.outputs = [name];
     outputs.push({ name, type: { kind: 'tensor', dtype: sym.dtype } });
   }
-  const used = new Set(builder.nodes.flatMap((n) => n.inputs));
+  const used = new Set(allNodes(builder.nodes).flatMap((n) => n.inputs));
   const graphInputs = config.inputSpec.filter((s) => used.has(s.name)).map((s) => ({
     name: s.name,
     type: { kind: 'tensor' as const, dtype: s.dtype, shape: s.dtype === 'string' ? [s.shape[0] ?? null] : [...s.shape] },
   }));
-  const opsets = new Map(OPSETS.filter(([domain]) => domain === '' || builder.nodes.some((n) => n.domain === domain)));
+  const opsets = new Map(OPSETS.filter(([domain]) => domain === '' || allNodes(builder.nodes).some((n) => n.domain === domain)));
   return { graph: builder.graph(config.name, graphInputs, outputs), opsets, metadata: { source: 'torchscript', layout: archive.layout } };
+}
+
+/** Nodes with those of their If branches and Loop bodies, which read outer values by name. */
+function allNodes(nodes: Node[]): Node[] {
+  return nodes.flatMap((n) => [n, ...[...n.attributes.values()].flatMap((a) => (a.type === 'graph' ? allNodes(a.value.nodes) : []))]);
 }
 
 /**

@@ -3,14 +3,16 @@ import type { ClassDef, Expr, FunctionDef, Stmt } from './python/ast.js';
 import type { TorchScriptArchive } from './archive.js';
 import { LEGACY_MODULE_CLASS } from './archive.js';
 import { GraphBuilder, Sym } from './graph-builder.js';
+import { isRuntimeCondition, lowerIf, lowerTernary, Return, type Frame } from './control-flow.js';
+import { lowerLoop } from './loops.js';
+import { asSym } from './tensor-values.js';
 import { callOperator, type OperatorContext } from './operators.js';
 import { BoundMethod, describeValue, tuple, Lane, Namespace, PickleObject, PickleTuple, Tensor, TypeRef, type PyValue } from './values.js';
 
-class Return {
-  constructor(readonly value: PyValue) {}
+/** `range()` with a run-time bound: the trip count and the first value (undefined for 0). */
+class RuntimeRange {
+  constructor(readonly trips: Sym, readonly start?: Sym) {}
 }
-
-type Frame = Map<string, PyValue>;
 
 /** Names the printer uses that are not operators: evaluated here, not in the operator table. */
 const TYPE_NAMES = new Set(['Tensor', 'List', 'Dict', 'Optional', 'Union', 'Tuple', 'Device', 'NoneType', 'Any', 'Future', 'str', 'int', 'float', 'bool']);
@@ -71,7 +73,7 @@ export class Interpreter implements OperatorContext {
     }
   }
 
-  private block(body: Stmt[], frame: Frame): Return | undefined {
+  block(body: Stmt[], frame: Frame): Return | undefined {
     for (const stmt of body) {
       const outcome = this.statement(stmt, frame);
       if (outcome) return outcome;
@@ -96,16 +98,15 @@ export class Interpreter implements OperatorContext {
         return undefined;
       case 'return':
         return new Return(stmt.value ? this.eval(stmt.value, frame) : null);
-      case 'if':
-        return this.block(this.truth(this.eval(stmt.test, frame)) ? stmt.body : stmt.orelse, frame);
+      case 'if': {
+        const test = this.eval(stmt.test, frame);
+        if (isRuntimeCondition(test)) return lowerIf(this, test, stmt, frame);
+        return this.block(this.truth(test) ? stmt.body : stmt.orelse, frame);
+      }
       case 'for':
         return this.loop(stmt, frame);
       case 'while':
-        while (this.truth(this.eval(stmt.test, frame))) {
-          const r = this.block(stmt.body, frame);
-          if (r) return r;
-        }
-        return undefined;
+        return this.whileLoop(stmt, frame);
       case 'assert':
         if (!this.truth(this.eval(stmt.test, frame))) throw this.fail('MODEL_INVALID', `the model's assertion always fails`);
         return undefined;
@@ -118,9 +119,31 @@ export class Interpreter implements OperatorContext {
     }
   }
 
-  /** Loops over load-time sequences unroll; `range(len(xs))` over a run-time list is vectorized (one pass, every element at once). */
+  /** Unrolls while the test is known at load; from the first pass whose test is a run-time value, an ONNX Loop. */
+  private whileLoop(stmt: Extract<Stmt, { kind: 'while' }>, frame: Frame): Return | undefined {
+    for (;;) {
+      const test = this.eval(stmt.test, frame);
+      if (isRuntimeCondition(test)) {
+        lowerLoop(this, { test: { expr: stmt.test, initial: test } }, stmt.body, frame);
+        return undefined;
+      }
+      if (!this.truth(test)) return undefined;
+      const r = this.block(stmt.body, frame);
+      if (r) return r;
+    }
+  }
+
+  /**
+   * Loops over load-time sequences unroll; `range(len(xs))` over a run-time list is vectorized (one pass, every
+   * element at once); `range()` of another run-time count is an ONNX Loop.
+   */
   private loop(stmt: Extract<Stmt, { kind: 'for' }>, frame: Frame): Return | undefined {
-    const iterable = this.eval(stmt.iter, frame);
+    const range = this.runtimeRange(stmt.iter, frame);
+    if (range instanceof RuntimeRange) {
+      lowerLoop(this, { trips: range.trips, target: { expr: stmt.target, start: range.start } }, stmt.body, frame);
+      return undefined;
+    }
+    const iterable = range ?? this.eval(stmt.iter, frame);
     if (iterable instanceof Lane) {
       this.assign(stmt.target, iterable, frame);
       return this.block(stmt.body, frame);
@@ -132,6 +155,22 @@ export class Interpreter implements OperatorContext {
       if (r) return r;
     }
     return undefined;
+  }
+
+  /**
+   * For `range(...)` with a run-time bound that is not a list length, a RuntimeRange; for another range, the
+   * evaluated range; undefined when `iter` is not a range call.
+   */
+  private runtimeRange(iter: Expr, frame: Frame): RuntimeRange | PyValue {
+    if (iter.kind !== 'call' || iter.callee.kind !== 'name' || iter.callee.id !== 'range' || iter.kwargs.length) return undefined;
+    const args = iter.args.map((a) => this.eval(a, frame));
+    this.line = iter.line;
+    const runtime = args.some((a) => a instanceof Sym) && !(args.length === 1 && (args[0] as Sym).lengthOf);
+    if (!runtime) return this.range(args);
+    if (args.length === 1) return new RuntimeRange(asSym(this, args[0], 'int64'));
+    if (args.length === 3 && args[2] !== 1n) throw this.fail('OP_UNSUPPORTED', `range() with a run-time bound and a step other than 1`);
+    const [start, stop] = [asSym(this, args[0], 'int64'), asSym(this, args[1], 'int64')];
+    return new RuntimeRange(this.builder.op('Sub', [stop, start], 'int64', stop.rank), start);
   }
 
   private iterate(v: PyValue): PyValue[] {
@@ -198,8 +237,11 @@ export class Interpreter implements OperatorContext {
         return this.operator(UNARY_OPERATORS[e.op]!, [this.eval(e.operand, frame)]);
       case 'binary':
         return this.binary(e, frame);
-      case 'ternary':
-        return this.truth(this.eval(e.test, frame)) ? this.eval(e.then, frame) : this.eval(e.otherwise, frame);
+      case 'ternary': {
+        const test = this.eval(e.test, frame);
+        if (isRuntimeCondition(test)) return lowerTernary(this, test, e.then, e.otherwise, frame);
+        return this.truth(test) ? this.eval(e.then, frame) : this.eval(e.otherwise, frame);
+      }
     }
   }
 

@@ -1,0 +1,250 @@
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { referenceKernels } from '../../../kernels/index.js';
+import type { Model, Node } from '../../graph/ir.js';
+import { GraphExecutor } from '../../runtime/executor.js';
+import type { TensorSpec } from '../../spec/types.js';
+import { Tensor, tensor } from '../../tensor/tensor.js';
+import { archiveWithCode } from '../../testing/torchscript-archive.js';
+import { encodeOnnxModel } from '../onnx/encode.js';
+import { lowerTorchScript } from './importer.js';
+
+// Data-dependent `if` / `while` / `for ... in range(n)` as TorchScript's printer writes them (torch.jit.script
+// output). Each lowered graph runs on the reference kernels and on onnxruntime-node (the independent
+// reference); the expected values are the Python semantics worked by hand in each test's comment.
+
+type Spec = [name: string, dtype: TensorSpec['dtype'], rank: number];
+
+function lower(forward: string[], inputs: Spec[], outputs: Spec[]): Model {
+  const params = inputs.map(([n]) => `    ${n}: Tensor`).join(',\n');
+  const code = `class M(Module):\n  def forward(self: __torch__.M,\n${params}) -> Dict[str, Tensor]:\n${forward.map((l) => `    ${l}`).join('\n')}\n`;
+  const spec = ([name, dtype, rank]: Spec): TensorSpec => ({ name, dtype, shape: new Array<null>(rank).fill(null) });
+  return lowerTorchScript(archiveWithCode(code), 'm.pt', { name: 'm', inputSpec: inputs.map(spec), outputSpec: outputs.map(spec) });
+}
+
+const f32 = (v: number[], shape = [v.length]) => tensor(new Float32Array(v), shape);
+const i64 = (v: number) => new Tensor('int64', [], BigInt64Array.of(BigInt(v)));
+
+/** Runs on the reference kernels and on onnxruntime-node; returns both, each output as plain numbers. */
+async function runBoth(model: Model, feeds: Record<string, Tensor>): Promise<{ reference: Record<string, number[]>; ort: Record<string, number[]> }> {
+  const executor = new GraphExecutor(model, referenceKernels);
+  executor.checkSupported();
+  const out = executor.run(new Map(Object.entries(feeds)));
+  const names = model.graph.outputs.map((o) => o.name);
+  const reference = Object.fromEntries(names.map((n) => [n, [...(out.get(n) as Tensor).numeric].map(Number)]));
+  const session = await ort.InferenceSession.create(encodeOnnxModel(model));
+  const ortFeeds = Object.fromEntries(model.graph.inputs.map((i) => {
+    const t = feeds[i.name]!;
+    return [i.name, new ort.Tensor(t.dtype as 'float32', t.data as Float32Array, [...t.shape])];
+  }));
+  const got = await session.run(ortFeeds);
+  return { reference, ort: Object.fromEntries(names.map((n) => [n, [...(got[n]!.data as Float32Array)].map(Number)])) };
+}
+
+async function expectOutputs(model: Model, feeds: Record<string, Tensor>, expected: Record<string, number[]>): Promise<void> {
+  const { reference, ort: fromOrt } = await runBoth(model, feeds);
+  expect(reference).toEqual(expected);
+  expect(fromOrt).toEqual(expected);
+}
+
+const opTypes = (nodes: Node[]) => nodes.map((n) => n.opType);
+
+describe('TorchScript if on a run-time condition lowers to ONNX If', () => {
+  it('rebinds y in both branches: sum(x) > 0 doubles x, otherwise subtracts 1', async () => {
+    const model = lower([
+      'if bool(torch.gt(torch.sum(x), 0)):',
+      '  y = torch.mul(x, 2)',
+      'else:',
+      '  y = torch.sub(x, 1)',
+      'return {"out": y}',
+    ], [['x', 'float32', 1]], [['out', 'float32', 1]]);
+    expect(opTypes(model.graph.nodes)).toContain('If');
+    await expectOutputs(model, { x: f32([1, 2]) }, { out: [2, 4] }); // sum 3 > 0
+    await expectOutputs(model, { x: f32([-3, 1]) }, { out: [-4, 0] }); // sum -2
+  });
+
+  it('keeps the value from before the if when only one branch rebinds it (y = x, or 3x)', async () => {
+    const model = lower([
+      'y = x',
+      'if bool(torch.lt(torch.amax(x), 0.5)):',
+      '  y = torch.mul(x, 3)',
+      'else:',
+      '  pass',
+      'return {"out": torch.add(y, 1)}',
+    ], [['x', 'float32', 1]], [['out', 'float32', 1]]);
+    await expectOutputs(model, { x: f32([0.25, -1]) }, { out: [1.75, -2] }); // max 0.25 < 0.5: 3x + 1
+    await expectOutputs(model, { x: f32([2, -1]) }, { out: [3, 0] }); // x + 1
+  });
+
+  it('lowers a return in both branches, with a dict of a tensor and a Python int that differ per branch', async () => {
+    const model = lower([
+      'if bool(torch.gt(torch.sum(x), 0)):',
+      '  return {"out": torch.relu(x), "flag": torch.tensor(1)}',
+      'else:',
+      '  return {"out": torch.neg(x), "flag": torch.tensor(0)}',
+    ], [['x', 'float32', 1]], [['out', 'float32', 1], ['flag', 'int64', 0]]);
+    await expectOutputs(model, { x: f32([3, -1]) }, { out: [3, 0], flag: [1] });
+    await expectOutputs(model, { x: f32([-3, 1]) }, { out: [3, -1], flag: [0] });
+  });
+
+  it('reads values from the enclosing graph inside the branches (nested ifs on two conditions)', async () => {
+    const model = lower([
+      's = torch.sum(x)',
+      'if bool(torch.gt(s, 0)):',
+      '  if bool(torch.gt(s, 10)):',
+      '    y = torch.mul(x, 0.5)',
+      '  else:',
+      '    y = x',
+      'else:',
+      '  y = torch.abs(x)',
+      'return {"out": y}',
+    ], [['x', 'float32', 1]], [['out', 'float32', 1]]);
+    await expectOutputs(model, { x: f32([8, 4]) }, { out: [4, 2] }); // s = 12
+    await expectOutputs(model, { x: f32([3, 4]) }, { out: [3, 4] }); // s = 7
+    await expectOutputs(model, { x: f32([-3, 1]) }, { out: [3, 1] }); // s = -2
+  });
+
+  it('lowers a conditional expression on a run-time condition (x * 2 if sum(x) > 0 else x)', async () => {
+    const model = lower(['return {"out": torch.mul(x, 2) if bool(torch.gt(torch.sum(x), 0)) else x}'], [['x', 'float32', 1]], [['out', 'float32', 1]]);
+    await expectOutputs(model, { x: f32([1, 1]) }, { out: [2, 2] });
+    await expectOutputs(model, { x: f32([-1, 0]) }, { out: [-1, 0] });
+  });
+
+  it('rejects branches that give one value different dtypes, naming the line', () => {
+    expect(() => lower([
+      'if bool(torch.gt(torch.sum(x), 0)):',
+      '  y = torch.mul(x, 2)',
+      'else:',
+      '  y = torch.sum(x, [0], False, 4)',
+      'return {"out": y}',
+    ], [['x', 'float32', 1]], [['out', 'float32', 1]])).toThrow(/dtypes float32 and int64 \(TorchScript __torch__\.M\.forward:\d+\)/);
+  });
+
+  it('rejects an if where only one branch returns', () => {
+    expect(() => lower([
+      'if bool(torch.gt(torch.sum(x), 0)):',
+      '  return {"out": x}',
+      'else:',
+      '  pass',
+      'return {"out": torch.neg(x)}',
+    ], [['x', 'float32', 1]], [['out', 'float32', 1]])).toThrow(/only one branch returns \(TorchScript __torch__\.M\.forward:/);
+  });
+
+  it('rejects a branch that appends to a list (no in-place list change inside a subgraph)', () => {
+    expect(() => lower([
+      'ys = annotate(List[Tensor], [])',
+      'if bool(torch.gt(torch.sum(x), 0)):',
+      '  _0 = torch.append(ys, x)',
+      'else:',
+      '  pass',
+      'return {"out": torch.cat(ys)}',
+    ], [['x', 'float32', 1]], [['out', 'float32', 1]])).toThrow(/changes a list or dict in place/);
+  });
+});
+
+describe('TorchScript loops with a run-time count or condition lower to ONNX Loop', () => {
+  // y_0 = x, y_k = 2 y_{k-1} + (k - 1): after 3 passes 8x + 4.
+  const doubling = lower([
+    'y = x',
+    'for i in range(int(n)):',
+    '  y = torch.add(torch.mul(y, 2), i)',
+    'return {"out": y}',
+  ], [['x', 'float32', 1], ['n', 'int64', 0]], [['out', 'float32', 1]]);
+
+  it('for i in range(n): threads y through the passes (n = 0, 1, 3)', async () => {
+    expect(opTypes(doubling.graph.nodes)).toContain('Loop');
+    await expectOutputs(doubling, { x: f32([1, -2]), n: i64(0) }, { out: [1, -2] });
+    await expectOutputs(doubling, { x: f32([1, -2]), n: i64(1) }, { out: [2, -4] });
+    await expectOutputs(doubling, { x: f32([1, -2]), n: i64(3) }, { out: [12, -12] });
+  });
+
+  it('runs no pass for a negative count, as Python range() does', async () => {
+    await expectOutputs(doubling, { x: f32([1, -2]), n: i64(-4) }, { out: [1, -2] });
+  });
+
+  it('carries a Python int as a 0-d int64 and reads a count from the tensor shape (sum of i over range(2, len))', async () => {
+    const model = lower([
+      'total = 0',
+      'for i in range(2, torch.size(x, 0)):',
+      '  total = torch.add(total, i)',
+      'return {"out": torch.tensor(total)}',
+    ], [['x', 'float32', 1]], [['out', 'int64', 0]]);
+    await expectOutputs(model, { x: f32([0, 0]) }, { out: [0] }); // range(2, 2): no pass
+    await expectOutputs(model, { x: f32([0, 0, 0]) }, { out: [2] });
+    await expectOutputs(model, { x: f32([0, 0, 0, 0, 0, 0]) }, { out: [2 + 3 + 4 + 5] });
+  });
+
+  // Doubles y until its sum reaches 100, counting passes.
+  const untilHundred = lower([
+    'y = x',
+    'count = 0',
+    'while bool(torch.lt(torch.sum(y), 100.)):',
+    '  y = torch.mul(y, 2)',
+    '  count = torch.add(count, 1)',
+    'return {"out": y, "count": torch.tensor(count)}',
+  ], [['x', 'float32', 1]], [['out', 'float32', 1], ['count', 'int64', 0]]);
+
+  it('while on a run-time condition: 0, 1 and 6 passes', async () => {
+    expect(opTypes(untilHundred.graph.nodes)).toContain('Loop');
+    await expectOutputs(untilHundred, { x: f32([60, 50]) }, { out: [60, 50], count: [0] }); // sum 110
+    await expectOutputs(untilHundred, { x: f32([30, 40]) }, { out: [60, 80], count: [1] }); // 70 -> 140
+    await expectOutputs(untilHundred, { x: f32([1, 2]) }, { out: [64, 128], count: [6] }); // 3 -> 192
+  });
+
+  it('a while on a Python int against a run-time bound (i < n) with a run-time if in the body', async () => {
+    // Adds x to acc on even i, subtracts it on odd i, for i in 0..n-1.
+    const model = lower([
+      'acc = torch.zeros_like(x)',
+      'i = 0',
+      'while torch.lt(i, n):',
+      '  if bool(torch.eq(torch.remainder(i, 2), 0)):',
+      '    acc = torch.add(acc, x)',
+      '  else:',
+      '    acc = torch.sub(acc, x)',
+      '  i = torch.add(i, 1)',
+      'return {"out": acc}',
+    ], [['x', 'float32', 1], ['n', 'int64', 0]], [['out', 'float32', 1]]);
+    await expectOutputs(model, { x: f32([1, 2]), n: i64(0) }, { out: [0, 0] });
+    await expectOutputs(model, { x: f32([1, 2]), n: i64(1) }, { out: [1, 2] });
+    await expectOutputs(model, { x: f32([1, 2]), n: i64(5) }, { out: [1, 2] }); // + - + - +
+    await expectOutputs(model, { x: f32([1, 2]), n: i64(4) }, { out: [0, 0] });
+  });
+
+  it('a carried value whose shape grows each pass (cat onto itself) is lowered with its rank unknown only where it changes', async () => {
+    const model = lower([
+      'y = x',
+      'for _ in range(int(n)):',
+      '  y = torch.cat([y, x])',
+      'return {"out": y}',
+    ], [['x', 'float32', 1], ['n', 'int64', 0]], [['out', 'float32', 1]]);
+    await expectOutputs(model, { x: f32([1, 2]), n: i64(2) }, { out: [1, 2, 1, 2, 1, 2] });
+  });
+
+  it('rejects a body that appends to a list, naming the line', () => {
+    expect(() => lower([
+      'ys = annotate(List[Tensor], [])',
+      'for i in range(int(n)):',
+      '  _0 = torch.append(ys, x)',
+      'return {"out": torch.cat(ys)}',
+    ], [['x', 'float32', 1], ['n', 'int64', 0]], [['out', 'float32', 1]])).toThrow(/changes a list or dict in place \(TorchScript __torch__\.M\.forward:/);
+  });
+
+  it('rejects a loop body that changes a carried tensor\'s dtype', () => {
+    expect(() => lower([
+      'y = x',
+      'for i in range(int(n)):',
+      '  y = torch.gt(y, 0)',
+      'return {"out": y}',
+    ], [['x', 'float32', 1], ['n', 'int64', 0]], [['out', 'float32', 1]])).toThrow(/changes the dtype of 'y' from float32 to bool/);
+  });
+
+  it('rejects break inside a run-time loop', () => {
+    expect(() => lower([
+      'y = x',
+      'for i in range(int(n)):',
+      '  y = torch.mul(y, 2)',
+      '  break',
+      'return {"out": y}',
+    ], [['x', 'float32', 1], ['n', 'int64', 0]], [['out', 'float32', 1]])).toThrow(/statement 'break' is not supported/);
+  });
+});

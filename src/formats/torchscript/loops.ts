@@ -1,0 +1,154 @@
+import type { Graph, Node, ValueInfo } from '../../graph/ir.js';
+import type { DType } from '../../tensor/dtype.js';
+import type { Expr, Stmt } from './python/ast.js';
+import { containerSnapshot, type BlockRunner, type Frame } from './control-flow.js';
+import { Sym } from './graph-builder.js';
+import { asSym, cast, resultType } from './tensor-values.js';
+import { describeValue, Tensor, type PyValue } from './values.js';
+
+/** How a run-time loop is driven: a trip count (`for i in range(n)`), a condition (`while`), or both. */
+export interface LoopDrive {
+  /** int64 trip count, for `range()`. */
+  trips?: Sym;
+  /** `for` target bound to `start + iteration` (start undefined: the iteration number itself). */
+  target?: { expr: Expr; start?: Sym };
+  /** The `while` test: its value before the loop, re-evaluated at the end of each pass. */
+  test?: { expr: Expr; initial: Sym };
+}
+
+/** A value carried from one iteration to the next. */
+interface Carried {
+  name: string;
+  initial: Sym;
+  dtype: DType;
+  rank: number | undefined;
+}
+
+/**
+ * A loop whose trip count or condition only the run time knows, as ONNX Loop. The names the body assigns that
+ * exist before the loop are carried (Python numbers become 0-d tensors); names first bound in the body are local
+ * to it. A body that returns, breaks, or changes a list in place is not lowered.
+ */
+export function lowerLoop(r: BlockRunner, drive: LoopDrive, body: Stmt[], frame: Frame): void {
+  const names = assignedNames(body).filter((n) => frame.has(n) && n !== targetName(drive));
+  const fixed = names.filter((n) => !carriable(frame.get(n)));
+  const carried: Carried[] = names.filter((n) => carriable(frame.get(n))).map((name) => {
+    const v = frame.get(name);
+    const initial = asSym(r, v, v instanceof Sym || v instanceof Tensor ? undefined : resultType([v]));
+    return { name, initial, dtype: initial.dtype, rank: initial.rank };
+  });
+  let pass = traceBody(r, drive, body, frame, carried, fixed);
+  // A carried value whose rank the body changes is traced again with its rank unknown.
+  if (pass.rankChanged.length) {
+    for (const c of carried) if (pass.rankChanged.includes(c.name)) c.rank = undefined;
+    pass = traceBody(r, drive, body, frame, carried, fixed);
+  }
+  const b = r.builder;
+  const outputs = carried.map(() => b.fresh('Loop'));
+  const trips = drive.trips ? nonNegativeScalar(r, drive.trips) : undefined;
+  const cond = drive.test ? cast(r, scalarOf(r, drive.test.initial), 'bool') : undefined;
+  b.node('Loop', [trips, cond, ...carried.map((c) => c.initial)], outputs, { body: { type: 'graph', value: pass.graph } });
+  carried.forEach((c, i) => frame.set(c.name, new Sym(outputs[i]!, c.dtype, c.rank)));
+  const target = targetName(drive);
+  if (target) frame.delete(target);
+}
+
+interface BodyPass {
+  graph: Graph;
+  rankChanged: string[];
+}
+
+function traceBody(r: BlockRunner, drive: LoopDrive, body: Stmt[], frame: Frame, carried: Carried[], fixed: string[]): BodyPass {
+  const b = r.builder;
+  const nodes: Node[] = [];
+  const iteration = new Sym(b.fresh('iteration'), 'int64', 0);
+  const condIn = new Sym(b.fresh('cond_in'), 'bool', 0);
+  const inputs = carried.map((c) => new Sym(b.fresh(c.name), c.dtype, c.rank));
+  const local: Frame = new Map(frame);
+  carried.forEach((c, i) => local.set(c.name, inputs[i]));
+  const snapshot = containerSnapshot(frame);
+  const outputs = b.capture(nodes, () => {
+    if (drive.target) bindTarget(r, drive.target, iteration, local);
+    if (r.block(body, local)) throw r.fail('OP_UNSUPPORTED', `a return inside a run-time loop`);
+    if (snapshot.changed()) throw r.fail('OP_UNSUPPORTED', `a run-time loop whose body changes a list or dict in place`);
+    for (const name of fixed) {
+      if (local.get(name) !== frame.get(name)) throw r.fail('OP_UNSUPPORTED', `a run-time loop that rebinds '${name}' (${describeValue(frame.get(name))}) to a new value each pass`);
+    }
+    const condOut = drive.test ? nextCondition(r, drive.test.expr, local) : condIn;
+    return [condOut, ...carried.map((c) => carriedOut(r, c, local.get(c.name)))];
+  });
+  const rankChanged = carried.filter((c, i) => c.rank !== undefined && outputs[i + 1]!.rank !== c.rank).map((c) => c.name);
+  const outInfos = b.capture(nodes, () => outputs.map((o) => {
+    const [name] = b.node('Identity', [o], 1);
+    return { name: name!, type: { kind: 'tensor' as const, dtype: o.dtype } };
+  }));
+  const info = (s: Sym): ValueInfo => ({ name: s.name, type: { kind: 'tensor', dtype: s.dtype, ...(s.rank === undefined ? {} : { shape: new Array(s.rank).fill(null) }) } });
+  return { graph: { name: b.fresh('loop_body'), nodes, inputs: [iteration, condIn, ...inputs].map(info), outputs: outInfos, initializers: new Map() }, rankChanged };
+}
+
+function bindTarget(r: BlockRunner, target: NonNullable<LoopDrive['target']>, iteration: Sym, frame: Frame): void {
+  if (target.expr.kind !== 'name') throw r.fail('OP_UNSUPPORTED', `a run-time loop over range() with a ${target.expr.kind} target`);
+  frame.set(target.expr.id, target.start ? r.builder.op('Add', [target.start, iteration], 'int64', 0) : iteration);
+}
+
+function nextCondition(r: BlockRunner, test: Expr, frame: Frame): Sym {
+  const v = r.eval(test, frame);
+  if (v instanceof Sym) return cast(r, scalarOf(r, v), 'bool');
+  if (typeof v === 'boolean' || typeof v === 'bigint' || typeof v === 'number') return r.builder.scalar(Boolean(v) && v !== 0n, 'bool');
+  throw r.fail('OP_UNSUPPORTED', `a while condition that is ${describeValue(v)}`);
+}
+
+/** A carried value at the end of a pass: the dtype it entered with (Python numbers keep their type). */
+function carriedOut(r: BlockRunner, c: Carried, v: PyValue): Sym {
+  if (!carriable(v)) throw r.fail('OP_UNSUPPORTED', `a run-time loop turns '${c.name}' into ${describeValue(v)}`);
+  const out = asSym(r, v, v instanceof Sym || v instanceof Tensor ? undefined : c.dtype);
+  if (out.dtype !== c.dtype) throw r.fail('OP_UNSUPPORTED', `a run-time loop changes the dtype of '${c.name}' from ${c.dtype} to ${out.dtype}`);
+  return out;
+}
+
+function carriable(v: PyValue): boolean {
+  return v instanceof Sym || v instanceof Tensor || typeof v === 'bigint' || typeof v === 'number' || typeof v === 'boolean';
+}
+
+function targetName(drive: LoopDrive): string | undefined {
+  return drive.target?.expr.kind === 'name' ? drive.target.expr.id : undefined;
+}
+
+/** A one-element value as a 0-d tensor (If/Loop conditions and trip counts are scalars). */
+function scalarOf(r: BlockRunner, v: Sym): Sym {
+  if (v.rank === 0) return v;
+  return r.builder.op('Reshape', [v, r.builder.int64s([])], v.dtype, 0);
+}
+
+/** max(n, 0) as int64: Python's range() of a negative count runs no pass. */
+function nonNegativeScalar(r: BlockRunner, n: Sym): Sym {
+  const count = scalarOf(r, cast(r, n, 'int64'));
+  return r.builder.op('Max', [count, r.builder.scalar(0n, 'int64')], 'int64', 0);
+}
+
+/** Names a block binds, nested blocks included, in first-binding order. */
+export function assignedNames(body: Stmt[]): string[] {
+  const names: string[] = [];
+  const add = (n: string) => names.includes(n) || names.push(n);
+  const targets = (e: Expr): void => {
+    if (e.kind === 'name') add(e.id);
+    else if (e.kind === 'tuple' || e.kind === 'list') e.items.forEach(targets);
+  };
+  const walk = (stmts: Stmt[]): void => {
+    for (const s of stmts) {
+      if (s.kind === 'assign') targets(s.targets);
+      else if (s.kind === 'augassign') targets(s.target);
+      else if (s.kind === 'annassign') add(s.target);
+      else if (s.kind === 'for') {
+        targets(s.target);
+        walk(s.body);
+      } else if (s.kind === 'while') walk(s.body);
+      else if (s.kind === 'if') {
+        walk(s.body);
+        walk(s.orelse);
+      }
+    }
+  };
+  walk(body);
+  return names;
+}
