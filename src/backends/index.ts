@@ -26,7 +26,7 @@ export async function chooseBackend(choice: BackendName | 'auto'): Promise<Backe
   const reasons: string[] = [];
   for (const row of BACKEND_MODULES) {
     const backend = await row.load();
-    const why = await backend.unavailable();
+    const why = await backend.unavailable(true);
     if (!why) return backend;
     reasons.push(`${row.name}: ${why}`);
   }

@@ -36,6 +36,7 @@ export interface PreparedModel {
  */
 export interface Backend {
   readonly name: BackendName;
-  unavailable(): Promise<string | undefined>;
+  /** `forAuto`: asked for 'auto', which also passes over a backend that starts but would be slower than the next one. */
+  unavailable(forAuto?: boolean): Promise<string | undefined>;
   prepare(model: Model, options: BackendOptions): Promise<PreparedModel>;
 }

@@ -120,6 +120,7 @@ export const wasmBackend: Backend = {
     const executor = new GraphExecutor(model, new WasmFirstKernels(new KernelTable([matmulWasmKernels(rt), convWasmKernels(rt), elementwiseWasmKernels(rt), poolWasmKernels(rt), reduceWasmKernels(rt), rnnWasmKernels(rt), tensorWasmKernels(rt)]), rt));
     return {
       backend: 'wasm',
+      graph: model.graph,
       run: async (feeds, wanted, profile) => {
         checkAssumedInputs(planned, feeds);
         rt.beginRun();

@@ -36,6 +36,15 @@ export async function findGpu(): Promise<GpuSource | string> {
   return adapter ? { ...found, adapter } : `${found.origin} gave no adapter this time`;
 }
 
+/** The name of a software adapter (SwiftShader, lavapipe/llvmpipe, WARP), or undefined for a real GPU. */
+export function softwareAdapter(adapter: GPUAdapter): string | undefined {
+  const info = (adapter as { info?: GPUAdapterInfo & { isFallbackAdapter?: boolean } }).info;
+  const text = [info?.vendor, info?.architecture, info?.device, info?.description].filter(Boolean).join(' ');
+  const named = /swiftshader|lavapipe|llvmpipe|microsoft basic render|warp/i.exec(text)?.[0];
+  if (named) return named;
+  return info?.isFallbackAdapter || (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter ? `a fallback adapter (${text || 'no info'})` : undefined;
+}
+
 /**
  * Call on Node's main thread before starting worker threads that use WebGPU: it settles the Vulkan driver there
  * (setting VK_ICD_FILENAMES when a fallback ICD is needed), which a worker cannot do, because a worker's

@@ -1,11 +1,12 @@
 import { isNeuropodError, NeuropodError } from '../../api/errors.js';
-import type { Model } from '../../graph/ir.js';
+import type { Graph, Model } from '../../graph/ir.js';
+import { checkAssumedInputs, planGraph, type PlannedModel } from '../../graph/passes/plan-graph.js';
 import type { Value } from '../../graph/value.js';
-import type { Backend, PreparedModel } from '../../runtime/backend.js';
+import type { Backend, BackendOptions, PreparedModel } from '../../runtime/backend.js';
 import { GraphExecutor, type OpTiming } from '../../runtime/executor.js';
 import { referenceKernels } from '../../../kernels/index.js';
 import { webgpuKernels } from '../../../kernels/webgpu-kernels.js';
-import { findGpu } from './gpu-source.js';
+import { findGpu, softwareAdapter } from './gpu-source.js';
 import { GpuContext } from './gpu-context.js';
 import { GpuGraphExecutor } from './gpu-executor.js';
 
@@ -22,11 +23,19 @@ export class WebGpuModel implements PreparedModel {
   private constructor(
     readonly executor: GpuGraphExecutor,
     private readonly outputs: readonly string[],
+    private readonly planned: PlannedModel,
   ) {}
 
-  static async prepare(model: Model): Promise<WebGpuModel> {
-    new GraphExecutor(model, referenceKernels).checkSupported();
-    const prepared = new WebGpuModel(new GpuGraphExecutor(model, webgpuKernels, referenceKernels), model.graph.outputs.map((o) => o.name));
+  /** The planned graph (constants folded): what runs, and whose constants an output may be. */
+  get graph(): Graph {
+    return this.planned.model.graph;
+  }
+
+  static async prepare(source: Model, options: BackendOptions = {}): Promise<WebGpuModel> {
+    new GraphExecutor(source, referenceKernels).checkSupported();
+    const planned = planGraph(source, { keep: options.keep });
+    const model = planned.model;
+    const prepared = new WebGpuModel(new GpuGraphExecutor(model, webgpuKernels, referenceKernels), model.graph.outputs.map((o) => o.name), planned);
     await prepared.context();
     return prepared;
   }
@@ -47,6 +56,7 @@ export class WebGpuModel implements PreparedModel {
    * kernels instead of failing, and the profile says 'cpu' for every op; a later call tries the GPU again.
    */
   async run(feeds: ReadonlyMap<string, Value>, wanted: readonly string[], profile?: OpTiming[]): Promise<Map<string, Value>> {
+    checkAssumedInputs(this.planned, feeds);
     let ctx: GpuContext;
     try {
       ctx = await this.context();
@@ -66,9 +76,11 @@ export class WebGpuModel implements PreparedModel {
 
 export const webgpuBackend: Backend = {
   name: 'webgpu',
-  async unavailable() {
+  async unavailable(forAuto) {
     const found = await findGpu();
-    return typeof found === 'string' ? found : undefined;
+    if (typeof found === 'string') return found;
+    const software = forAuto ? softwareAdapter(found.adapter) : undefined;
+    return software && `the only WebGPU adapter is ${software}, a CPU emulation of a GPU: the wasm backend is faster there (ask for 'webgpu' to use it anyway)`;
   },
-  prepare: (model) => WebGpuModel.prepare(model),
+  prepare: (model, options) => WebGpuModel.prepare(model, options),
 };
