@@ -1,4 +1,12 @@
 import { zipSync } from 'fflate';
+import * as ort from 'onnxruntime-node';
+import { referenceKernels } from '../../kernels/index.js';
+import { encodeOnnxModel } from '../formats/onnx/encode.js';
+import { lowerTorchScript } from '../formats/torchscript/importer.js';
+import type { Model } from '../graph/ir.js';
+import { GraphExecutor } from '../runtime/executor.js';
+import type { TensorSpec } from '../spec/types.js';
+import type { Tensor } from '../tensor/tensor.js';
 
 /**
  * A current-layout TorchScript archive (`torch.jit.save` since 1.6): `__torch__.M()` with no attributes (its
@@ -8,4 +16,32 @@ export function archiveWithCode(code: string): Uint8Array {
   const enc = new TextEncoder();
   const pickle = Uint8Array.from([0x80, 2, ...enc.encode('c__torch__\nM\n'), 0x29, 0x81, 0x7d, 0x62, 0x2e]);
   return zipSync({ 'm/version': enc.encode('3\n'), 'm/data.pkl': pickle, 'm/code/__torch__.py': enc.encode(code) });
+}
+
+/** A spec entry for `lowerForward`: name, dtype, rank (every dim unknown). */
+export type ForwardSpec = [name: string, dtype: TensorSpec['dtype'], rank: number];
+
+/** Lowers `def forward(self, <inputs>)` with the given body lines (printer style, 2-space indents inside). */
+export function lowerForward(body: string[], inputs: ForwardSpec[], outputs: ForwardSpec[]): Model {
+  const params = inputs.map(([n]) => `    ${n}: Tensor`).join(',\n');
+  const code = `class M(Module):\n  def forward(self: __torch__.M,\n${params}) -> Dict[str, Tensor]:\n${body.map((l) => `    ${l}`).join('\n')}\n`;
+  const spec = ([name, dtype, rank]: ForwardSpec): TensorSpec => ({ name, dtype, shape: new Array<null>(rank).fill(null) });
+  return lowerTorchScript(archiveWithCode(code), 'm.pt', { name: 'm', inputSpec: inputs.map(spec), outputSpec: outputs.map(spec) });
+}
+
+/** Every output as plain numbers, from the reference kernels and from onnxruntime-node (the independent reference). */
+export async function runOnBoth(model: Model, feeds: Record<string, Tensor>): Promise<{ reference: Record<string, number[]>; ort: Record<string, number[]>; shapes: Record<string, number[]> }> {
+  const executor = new GraphExecutor(model, referenceKernels);
+  executor.checkSupported();
+  const out = executor.run(new Map(Object.entries(feeds)));
+  const names = model.graph.outputs.map((o) => o.name);
+  const reference = Object.fromEntries(names.map((n) => [n, [...(out.get(n) as Tensor).numeric].map(Number)]));
+  const shapes = Object.fromEntries(names.map((n) => [n, [...(out.get(n) as Tensor).shape]]));
+  const session = await ort.InferenceSession.create(encodeOnnxModel(model));
+  const ortFeeds = Object.fromEntries(model.graph.inputs.map((i) => {
+    const t = feeds[i.name]!;
+    return [i.name, new ort.Tensor(t.dtype as 'float32', t.data as Float32Array, [...t.shape])];
+  }));
+  const got = await session.run(ortFeeds);
+  return { reference, ort: Object.fromEntries(names.map((n) => [n, [...(got[n]!.data as Float32Array)].map(Number)])), shapes };
 }

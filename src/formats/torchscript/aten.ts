@@ -2,7 +2,9 @@ import { DTYPES, type DType } from '../../tensor/dtype.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { floatAttr, Sym } from './graph-builder.js';
 import type { OperatorContext, OperatorRow } from './operators.js';
+import { linear } from './linear.js';
 import { lowerRecurrent } from './recurrent.js';
+import { lowerEncoderLayer, lowerMultiHeadAttention } from './transformer.js';
 import {
   asSym, cast, constFloat, constInt, constInts, itemsOf, listSym, normalizeDim, rankOf, resultType, scalarType, shapeSym,
 } from './tensor-values.js';
@@ -102,24 +104,6 @@ function clip(c: OperatorContext, x: Py, min: Py, max: Py): Sym {
   const s = asSym(c, x);
   const bound = (v: Py) => (v === null || v === undefined ? undefined : asSym(c, v, s.dtype));
   return c.builder.op('Clip', [s, bound(min), bound(max)], s.dtype, s.rank);
-}
-
-/** x @ W^T + b; a constant weight is transposed once at load. */
-function linear(c: OperatorContext, x: Py, weight: Py, bias: Py): Sym {
-  const input = asSym(c, x);
-  const wt = weight instanceof Tensor && weight.rank === 2
-    ? c.builder.constant(transpose2d(weight), `${c.tensorHint(weight)}_t`)
-    : c.builder.op('Transpose', [asSym(c, weight)], input.dtype, 2, { perm: [1, 0] });
-  const product = c.builder.op('MatMul', [input, wt], input.dtype, input.rank);
-  return bias === null || bias === undefined ? product : c.builder.op('Add', [product, asSym(c, bias, input.dtype)], input.dtype, input.rank);
-}
-
-function transpose2d(t: Tensor): Tensor {
-  const [rows, cols] = t.shape as [number, number];
-  const src = t.data as unknown as ArrayLike<unknown>;
-  const out = new (DTYPES[t.dtype].array!)(t.size) as unknown as unknown[];
-  for (let r = 0; r < rows; r++) for (let k = 0; k < cols; k++) out[k * rows + r] = src[r * cols + k];
-  return new Tensor(t.dtype, [cols, rows], out as never);
 }
 
 function convolution(c: OperatorContext, [x, weight, bias, stride, padding, dilation, transposed, outputPadding, groups]: Py[]): Sym {
@@ -556,6 +540,8 @@ export const ATEN_OPS: Record<string, OperatorRow> = {
   'aten::zeros_like': row('self dtype', (c, [x, dtype]) => fillLike(c, x, 0, dtype)),
   'aten::ones_like': row('self dtype', (c, [x, dtype]) => fillLike(c, x, 1, dtype)),
   'aten::full_like': row('self fill_value dtype', (c, [x, value, dtype]) => fillLike(c, x, value, dtype)),
+  'aten::_native_multi_head_attention': row('query key value embed_dim num_head qkv_weight qkv_bias proj_weight proj_bias mask need_weights average_attn_weights mask_type', lowerMultiHeadAttention),
+  'aten::_transformer_encoder_layer_fwd': row('src embed_dim num_heads qkv_weight qkv_bias proj_weight proj_bias use_gelu norm_first eps norm_weight_1 norm_bias_1 norm_weight_2 norm_bias_2 ffn_weight_1 ffn_bias_1 ffn_weight_2 ffn_bias_2 mask mask_type', lowerEncoderLayer),
   'aten::scaled_dot_product_attention': row('query key value attn_mask dropout_p is_causal scale', (c, args) => attention(c, args)),
   'aten::lstm': row('input hx params has_biases num_layers dropout train bidirectional batch_first', (c, args) => lowerRecurrent(c, 'LSTM', args)),
   'aten::gru': row('input hx params has_biases num_layers dropout train bidirectional batch_first', (c, args) => lowerRecurrent(c, 'GRU', args)),

@@ -1,48 +1,19 @@
-import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { referenceKernels } from '../../../kernels/index.js';
 import type { Model, Node } from '../../graph/ir.js';
-import { GraphExecutor } from '../../runtime/executor.js';
-import type { TensorSpec } from '../../spec/types.js';
 import { Tensor, tensor } from '../../tensor/tensor.js';
-import { archiveWithCode } from '../../testing/torchscript-archive.js';
-import { encodeOnnxModel } from '../onnx/encode.js';
-import { lowerTorchScript } from './importer.js';
+import { lowerForward, runOnBoth } from '../../testing/torchscript-archive.js';
 
 // Data-dependent `if` / `while` / `for ... in range(n)` as TorchScript's printer writes them (torch.jit.script
 // output). Each lowered graph runs on the reference kernels and on onnxruntime-node (the independent
 // reference); the expected values are the Python semantics worked by hand in each test's comment.
 
-type Spec = [name: string, dtype: TensorSpec['dtype'], rank: number];
-
-function lower(forward: string[], inputs: Spec[], outputs: Spec[]): Model {
-  const params = inputs.map(([n]) => `    ${n}: Tensor`).join(',\n');
-  const code = `class M(Module):\n  def forward(self: __torch__.M,\n${params}) -> Dict[str, Tensor]:\n${forward.map((l) => `    ${l}`).join('\n')}\n`;
-  const spec = ([name, dtype, rank]: Spec): TensorSpec => ({ name, dtype, shape: new Array<null>(rank).fill(null) });
-  return lowerTorchScript(archiveWithCode(code), 'm.pt', { name: 'm', inputSpec: inputs.map(spec), outputSpec: outputs.map(spec) });
-}
+const lower = lowerForward;
 
 const f32 = (v: number[], shape = [v.length]) => tensor(new Float32Array(v), shape);
 const i64 = (v: number) => new Tensor('int64', [], BigInt64Array.of(BigInt(v)));
 
-/** Runs on the reference kernels and on onnxruntime-node; returns both, each output as plain numbers. */
-async function runBoth(model: Model, feeds: Record<string, Tensor>): Promise<{ reference: Record<string, number[]>; ort: Record<string, number[]> }> {
-  const executor = new GraphExecutor(model, referenceKernels);
-  executor.checkSupported();
-  const out = executor.run(new Map(Object.entries(feeds)));
-  const names = model.graph.outputs.map((o) => o.name);
-  const reference = Object.fromEntries(names.map((n) => [n, [...(out.get(n) as Tensor).numeric].map(Number)]));
-  const session = await ort.InferenceSession.create(encodeOnnxModel(model));
-  const ortFeeds = Object.fromEntries(model.graph.inputs.map((i) => {
-    const t = feeds[i.name]!;
-    return [i.name, new ort.Tensor(t.dtype as 'float32', t.data as Float32Array, [...t.shape])];
-  }));
-  const got = await session.run(ortFeeds);
-  return { reference, ort: Object.fromEntries(names.map((n) => [n, [...(got[n]!.data as Float32Array)].map(Number)])) };
-}
-
 async function expectOutputs(model: Model, feeds: Record<string, Tensor>, expected: Record<string, number[]>): Promise<void> {
-  const { reference, ort: fromOrt } = await runBoth(model, feeds);
+  const { reference, ort: fromOrt } = await runOnBoth(model, feeds);
   expect(reference).toEqual(expected);
   expect(fromOrt).toEqual(expected);
 }
@@ -218,6 +189,24 @@ describe('TorchScript loops with a run-time count or condition lower to ONNX Loo
       'return {"out": y}',
     ], [['x', 'float32', 1], ['n', 'int64', 0]], [['out', 'float32', 1]]);
     await expectOutputs(model, { x: f32([1, 2]), n: i64(2) }, { out: [1, 2, 1, 2, 1, 2] });
+  });
+
+  it('the printer\'s form of a scripted for-range with an if on the loop index (rv0 carried, rv1 bound in both branches)', async () => {
+    // for i in range(n): rv = rv - 1 if i < 10 else rv + 1, from zeros: n = 12 gives -10 + 2 = -8.
+    const model = lower([
+      'rv = torch.zeros([2, 2])',
+      'rv0 = rv',
+      'for i in range(int(n)):',
+      '  if torch.lt(i, 10):',
+      '    rv1 = torch.sub(rv0, 1., 1)',
+      '  else:',
+      '    rv1 = torch.add(rv0, 1., 1)',
+      '  rv0 = rv1',
+      'return {"out": rv0}',
+    ], [['n', 'int64', 0]], [['out', 'float32', 2]]);
+    await expectOutputs(model, { n: i64(0) }, { out: [0, 0, 0, 0] });
+    await expectOutputs(model, { n: i64(1) }, { out: [-1, -1, -1, -1] });
+    await expectOutputs(model, { n: i64(12) }, { out: [-8, -8, -8, -8] });
   });
 
   it('rejects a body that appends to a list, naming the line', () => {
