@@ -1,7 +1,7 @@
 /**
  * LSTM on the wasm GEMM (ONNX LSTM, gate order i, o, f, c): per direction one GEMM of every time step's input
  * against W (packed once) with W's and R's biases as its column start, then per step the recurrent GEMM of h
- * against R (packed once) and the gates in JS. float32; forward, reverse or bidirectional; layout 0 or 1;
+ * against R (packed once) and the gates (wasm/exp.wat `lstm_cell`). float32; forward, reverse or bidirectional; layout 0 or 1;
  * initial_h/initial_c. Peepholes, clip, input_forget, sequence_lens shorter than the sequence, and activations
  * other than the defaults (Sigmoid, Tanh, Tanh) go to the reference (kernels/rnn.ts).
  */
@@ -12,8 +12,6 @@ import { isTensor, type Value } from '../src/graph/value.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { toIndices } from './elements.js';
 import type { KernelContext, KernelDef } from './registry.js';
-
-const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 
 const f32 = (v: Value | undefined): Tensor | undefined => (isTensor(v) && v.dtype === 'float32' ? v : undefined);
 
@@ -38,9 +36,11 @@ function wasmLstm(rt: WasmKernelRuntime, inputs: (Value | undefined)[], ctx: Ker
   if ((h0 && h0.size !== dirs * batch * hidden) || (c0 && c0.size !== dirs * batch * hidden)) return undefined;
   if (!plainLstm(inputs, ctx, seq, dirs)) return undefined;
   return rt.call(() => {
-    const rows = seq * batch, padded = Math.ceil(G / 8) * 8;
+    // c and h rows padded to whole vectors (the cell computes 4 lanes at a time), xg/hg by one vector at the end.
+    const rows = seq * batch, padded = Math.ceil(G / 8) * 8, hp = Math.ceil(hidden / 4) * 4;
     const px = rt.derived(X, 'lstmX', packedASize(rows, inSize), (at) => rt.gemm.pack_a(rt.values(X), inSize, 1, rows, inSize, at, 1));
-    const xg = rt.temp(rows * G), hg = rt.temp(batch * G), h = rt.temp(batch * hidden), ph = rt.temp(packedASize(batch, hidden));
+    const xg = rt.temp(rows * G + 4), hg = rt.temp(batch * G + 4), h = rt.temp(batch * hp), c = rt.temp(batch * hp);
+    const ph = rt.temp(packedASize(batch, hidden));
     const packed = Array.from({ length: dirs }, (_, d) => ({
       w: rt.derived(W, `lstmW:${d}`, packedBSize(inSize, G), (at) => rt.gemm.pack_b(rt.tempValues(W) + d * G * inSize * 4, 1, inSize, inSize, G, at)),
       r: rt.derived(R, `lstmR:${d}`, packedBSize(hidden, G), (at) => rt.gemm.pack_b(rt.tempValues(R) + d * G * hidden * 4, 1, hidden, hidden, G, at)),
@@ -54,37 +54,30 @@ function wasmLstm(rt: WasmKernelRuntime, inputs: (Value | undefined)[], ctx: Ker
     const yAt = (t: number, d: number, b: number) => (layout ? (b * seq + t) * dirs + d : (t * dirs + d) * batch + b) * hidden;
     const stateAt = (d: number, b: number) => (layout ? b * dirs + d : d * batch + b) * hidden;
     const rowOf = (t: number, b: number) => (layout ? b * seq + t : t * batch + b);
+    const view = rt.f32(), hv = h >> 2, cv = c >> 2;
     for (let d = 0; d < dirs; d++) {
       const reverse = direction === 'reverse' || d === 1, p = packed[d]!;
       rt.gemm.gemm(rows, G, inSize, px, p.w, xg, G, -Infinity, Infinity, rt.tile, p.b, B ? GEMM_START.columnBias : GEMM_START.zero);
-      const view = rt.f32(), hv = view.subarray(h >> 2, (h >> 2) + batch * hidden), c = new Float64Array(batch * hidden);
       for (let b = 0; b < batch; b++) {
         const s = stateAt(d, b);
-        for (let j = 0; j < hidden; j++) {
-          hv[b * hidden + j] = h0 ? (h0.data as Float32Array)[s + j]! : 0;
-          c[b * hidden + j] = c0 ? (c0.data as Float32Array)[s + j]! : 0;
-        }
+        if (h0) view.set((h0.data as Float32Array).subarray(s, s + hidden), hv + b * hp);
+        else view.fill(0, hv + b * hp, hv + (b + 1) * hp);
+        if (c0) view.set((c0.data as Float32Array).subarray(s, s + hidden), cv + b * hp);
+        else view.fill(0, cv + b * hp, cv + (b + 1) * hp);
       }
       for (let k = 0; k < seq; k++) {
         const t = reverse ? seq - 1 - k : k;
-        rt.gemm.pack_a(h, hidden, 1, batch, hidden, ph, 1);
+        rt.gemm.pack_a(h, hp, 1, batch, hidden, ph, 1);
         rt.gemm.gemm(batch, G, hidden, ph, p.r, hg, G, -Infinity, Infinity, rt.tile, 0, GEMM_START.zero);
         for (let b = 0; b < batch; b++) {
-          const xRow = (xg >> 2) + rowOf(t, b) * G, hRow = (hg >> 2) + b * G, out = yAt(t, d, b);
-          for (let j = 0; j < hidden; j++) {
-            const xi = xRow + j, hi = hRow + j, at = b * hidden + j;
-            const input = sigmoid(view[xi]! + view[hi]!), output = sigmoid(view[xi + hidden]! + view[hi + hidden]!);
-            const forget = sigmoid(view[xi + 2 * hidden]! + view[hi + 2 * hidden]!), candidate = Math.tanh(view[xi + 3 * hidden]! + view[hi + 3 * hidden]!);
-            const cell = forget * c[at]! + input * candidate;
-            c[at] = cell;
-            hv[at] = y[out + j] = output * Math.tanh(cell);
-          }
+          rt.exp.lstm_cell(xg + rowOf(t, b) * G * 4, hg + b * G * 4, c + b * hp * 4, h + b * hp * 4, hidden);
+          y.set(view.subarray(hv + b * hp, hv + b * hp + hidden), yAt(t, d, b));
         }
       }
       for (let b = 0; b < batch; b++) {
         const s = stateAt(d, b);
-        yh.set(hv.subarray(b * hidden, (b + 1) * hidden), s);
-        for (let j = 0; j < hidden; j++) yc[s + j] = c[b * hidden + j]!;
+        yh.set(view.subarray(hv + b * hp, hv + b * hp + hidden), s);
+        yc.set(view.subarray(cv + b * hp, cv + b * hp + hidden), s);
       }
     }
     const yShape = layout ? [batch, seq, dirs, hidden] : [seq, dirs, batch, hidden];

@@ -1,4 +1,5 @@
-;; Kernels built on exp, on SIMD128: Softmax over contiguous rows, y = exp(x - max) / Σ exp(x - max), and Erf.
+;; Kernels built on exp, on SIMD128: Softmax over contiguous rows, y = exp(x - max) / Σ exp(x - max), Erf, and
+;; the LSTM cell's gates.
 ;; exp is computed as 2^n · e^r with
 ;; n = round(x / ln 2) and |r| ≤ ln 2 / 2, e^r by its Taylor series to r^7 (remainder below 1e-8 relative, under
 ;; float32's half ulp), ln 2 split in two so r keeps its low bits. Inputs below -87.3 give 2^-126 instead of a
@@ -68,6 +69,55 @@
       (f32.store (i32.add (local.get $y) (i32.shl (local.get $i) (i32.const 2))) (f32x4.extract_lane 0 (local.get $v)))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $tail))))
+
+;; sigmoid(x) = 1 / (1 + e^-x).
+  (func $vsigmoid (param $x v128) (result v128)
+    (f32x4.div (f32x4.splat (f32.const 1)) (f32x4.add (f32x4.splat (f32.const 1)) (call $vexp (f32x4.neg (local.get $x))))))
+
+  ;; tanh: its Taylor series to x^9 below |x| = 0.25 (relative error under 1e-8), 1 - 2 / (e^2|x| + 1) above
+  ;; (under 3e-7 relative at 0.25, less beyond), the sign of x put back.
+  (func $vtanh (param $x v128) (result v128)
+    (local $a v128) (local $z v128) (local $s v128) (local $big v128)
+    (local.set $a (f32x4.abs (local.get $x)))
+    (local.set $z (f32x4.mul (local.get $x) (local.get $x)))
+    ;; x · (1 - z/3 + 2z²/15 - 17z³/315 + 62z⁴/2835)
+    (local.set $s (f32x4.splat (f32.const 2.18694885e-2)))
+    (local.set $s (f32x4.add (f32x4.mul (local.get $s) (local.get $z)) (f32x4.splat (f32.const -5.39682540e-2))))
+    (local.set $s (f32x4.add (f32x4.mul (local.get $s) (local.get $z)) (f32x4.splat (f32.const 0.133333333))))
+    (local.set $s (f32x4.add (f32x4.mul (local.get $s) (local.get $z)) (f32x4.splat (f32.const -0.333333333))))
+    (local.set $s (f32x4.add (f32x4.mul (local.get $s) (local.get $z)) (f32x4.splat (f32.const 1))))
+    (local.set $s (f32x4.mul (local.get $s) (local.get $x)))
+    (local.set $big (f32x4.sub (f32x4.splat (f32.const 1)) (f32x4.div (f32x4.splat (f32.const 2))
+      (f32x4.add (call $vexp (f32x4.add (local.get $a) (local.get $a))) (f32x4.splat (f32.const 1))))))
+    (local.set $big (v128.or (v128.and (local.get $big) (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff))
+      (v128.and (local.get $x) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))
+    (v128.bitselect (local.get $s) (local.get $big) (f32x4.lt (local.get $a) (f32x4.splat (f32.const 0.25)))))
+
+  ;; Four lanes of one LSTM cell at j (ONNX gate order i, o, f, c): the pre-activations are xg + hg, c and h are
+  ;; updated in place.
+  (func $cell4 (param $xg i32) (param $hg i32) (param $c i32) (param $h i32) (param $gate i32)
+    (local $i v128) (local $o v128) (local $f v128) (local $g v128) (local $cell v128)
+    (local.set $i (call $vsigmoid (f32x4.add (v128.load (local.get $xg)) (v128.load (local.get $hg)))))
+    (local.set $o (call $vsigmoid (f32x4.add (v128.load (i32.add (local.get $xg) (local.get $gate))) (v128.load (i32.add (local.get $hg) (local.get $gate))))))
+    (local.set $f (call $vsigmoid (f32x4.add (v128.load (i32.add (local.get $xg) (i32.shl (local.get $gate) (i32.const 1))))
+      (v128.load (i32.add (local.get $hg) (i32.shl (local.get $gate) (i32.const 1)))))))
+    (local.set $g (call $vtanh (f32x4.add (v128.load (i32.add (local.get $xg) (i32.mul (local.get $gate) (i32.const 3))))
+      (v128.load (i32.add (local.get $hg) (i32.mul (local.get $gate) (i32.const 3)))))))
+    (local.set $cell (f32x4.add (f32x4.mul (local.get $f) (v128.load (local.get $c))) (f32x4.mul (local.get $i) (local.get $g))))
+    (v128.store (local.get $c) (local.get $cell))
+    (v128.store (local.get $h) (f32x4.mul (local.get $o) (call $vtanh (local.get $cell)))))
+
+  ;; One step of one batch row: hidden lanes from xg/hg rows (4·hidden floats each) into c and h. Rows of xg, hg,
+  ;; c and h are padded by the caller to whole vectors, so the last lanes compute on padding and are ignored.
+  (func (export "lstm_cell") (param $xg i32) (param $hg i32) (param $c i32) (param $h i32) (param $hidden i32)
+    (local $j i32) (local $gate i32)
+    (local.set $gate (i32.shl (local.get $hidden) (i32.const 2)))
+    (block $done (loop $vectors
+      (br_if $done (i32.ge_s (local.get $j) (local.get $hidden)))
+      (call $cell4 (i32.add (local.get $xg) (i32.shl (local.get $j) (i32.const 2))) (i32.add (local.get $hg) (i32.shl (local.get $j) (i32.const 2)))
+        (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 2))) (i32.add (local.get $h) (i32.shl (local.get $j) (i32.const 2))) (local.get $gate))
+      (local.set $j (i32.add (local.get $j) (i32.const 4)))
+      (br $vectors))))
 
   ;; rows × length floats from x to y (they may be the same block).
   (func (export "softmax") (param $x i32) (param $y i32) (param $rows i32) (param $length i32)

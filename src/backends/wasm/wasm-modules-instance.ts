@@ -37,6 +37,8 @@ export interface PoolExports {
 export interface ExpExports {
   softmax(x: number, y: number, rows: number, length: number): void;
   erf(x: number, y: number, n: number): void;
+  /** One LSTM step of one batch row: c and h (rows padded to whole vectors) updated from xg + hg. */
+  lstm_cell(xg: number, hg: number, c: number, h: number, hidden: number): void;
 }
 
 /** The kernel modules, instantiated once per page or process on one shared heap. */
