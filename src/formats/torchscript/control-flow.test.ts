@@ -81,6 +81,42 @@ describe('TorchScript if on a run-time condition lowers to ONNX If', () => {
     await expectOutputs(model, { x: f32([-1, 0]) }, { out: [-1, 0] });
   });
 
+  it('the printer\'s form of `if a and b:` (a nested if binding _0, then if _0) on two run-time conditions', async () => {
+    const model = lower([
+      'if bool(torch.gt(torch.sum(x), 0)):',
+      '  _0 = bool(torch.lt(torch.amax(x), 5))',
+      'else:',
+      '  _0 = False',
+      'if _0:',
+      '  y = torch.neg(x)',
+      'else:',
+      '  y = x',
+      'return {"out": y}',
+    ], [['x', 'float32', 1]], [['out', 'float32', 1]]);
+    await expectOutputs(model, { x: f32([1, 2]) }, { out: [-1, -2] }); // sum > 0 and max < 5
+    await expectOutputs(model, { x: f32([1, 7]) }, { out: [1, 7] }); // max 7
+    await expectOutputs(model, { x: f32([-4, 2]) }, { out: [-4, 2] }); // sum < 0
+  });
+
+  it('a run-time check that raises (the printer\'s assert form) keeps the other branch, unchecked: no If in the graph', async () => {
+    const model = lower([
+      'if torch.ne(torch.size(x, 0), 2):',
+      '  ops.prim.RaiseException("AssertionError: two rows")',
+      'else:',
+      '  pass',
+      'return {"out": torch.mul(x, 2)}',
+    ], [['x', 'float32', 1]], [['out', 'float32', 1]]);
+    expect(opTypes(model.graph.nodes)).not.toContain('If');
+    await expectOutputs(model, { x: f32([1, 2]) }, { out: [2, 4] });
+  });
+
+  it('still rejects `and` on a run-time value outside an if header, naming the line', () => {
+    expect(() => lower([
+      'y = bool(torch.gt(torch.sum(x), 0)) and bool(torch.lt(torch.sum(x), 9))',
+      'return {"out": torch.mul(x, y)}',
+    ], [['x', 'float32', 1]], [['out', 'float32', 1]])).toThrow(/used as a Python bool here \(only if\/while conditions .*\) \(TorchScript __torch__\.M\.forward:4\)/);
+  });
+
   it('rejects branches that give one value different dtypes, naming the line', () => {
     expect(() => lower([
       'if bool(torch.gt(torch.sum(x), 0)):',

@@ -17,6 +17,14 @@ export interface BlockRunner extends LoweringContext {
   eval(e: Expr, frame: Frame): PyValue;
 }
 
+/** Errors that stand for the model raising (prim::RaiseException, `raise`, a failing `assert`). */
+const raised = new WeakSet<Error>();
+
+export function markRaised<E extends Error>(error: E): E {
+  raised.add(error);
+  return error;
+}
+
 /** A condition only the run time knows: a graph value (constant tensors fold at load). */
 export function isRuntimeCondition(v: PyValue): v is Sym {
   return v instanceof Sym;
@@ -36,13 +44,20 @@ interface Branch {
  */
 export function lowerIf(r: BlockRunner, condition: Sym, stmt: Extract<Stmt, { kind: 'if' }>, frame: Frame): Return | undefined {
   const before = containerSnapshot(frame);
-  const run = (body: Stmt[]): Branch => {
+  const run = (body: Stmt[]): Branch | Error => {
     const branch: Branch = { nodes: [], frame: new Map(frame) };
-    branch.returned = r.builder.capture(branch.nodes, () => r.block(body, branch.frame));
+    try {
+      branch.returned = r.builder.capture(branch.nodes, () => r.block(body, branch.frame));
+    } catch (error) {
+      if (error instanceof Error && raised.has(error)) return error;
+      throw error;
+    }
     if (before.changed()) throw r.fail('OP_UNSUPPORTED', `a run-time if whose branch changes a list or dict in place`);
     return branch;
   };
   const [then, otherwise] = [run(stmt.body), run(stmt.orelse)];
+  if (then instanceof Error && otherwise instanceof Error) throw then;
+  if (then instanceof Error || otherwise instanceof Error) return inline(r, (then instanceof Error ? otherwise : then) as Branch, frame);
   if (Boolean(then.returned) !== Boolean(otherwise.returned)) throw r.fail('OP_UNSUPPORTED', `a run-time if where only one branch returns`);
   const merger = new BranchMerger(r);
   const rebound = [...new Set([...then.frame.keys(), ...otherwise.frame.keys()])]
@@ -53,6 +68,16 @@ export function lowerIf(r: BlockRunner, condition: Sym, stmt: Extract<Stmt, { ki
   merger.emit(condition, then.nodes, otherwise.nodes);
   rebound.forEach((name, i) => frame.set(name, merger.resolve(merged[i])));
   return returned === undefined ? undefined : new Return(merger.resolve(returned));
+}
+
+/**
+ * A run-time check (`if bad: raise`, as the printer writes asserts and shape checks): ONNX has no way to raise,
+ * so the branch that does not raise is taken unconditionally; the check is not enforced at run time.
+ */
+function inline(r: BlockRunner, branch: Branch, frame: Frame): Return | undefined {
+  r.builder.nodes.push(...branch.nodes);
+  for (const [name, value] of branch.frame) frame.set(name, value);
+  return branch.returned;
 }
 
 /** `a if cond else b` with a run-time condition: an If whose branches compute one value each. */

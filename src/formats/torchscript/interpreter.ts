@@ -3,7 +3,7 @@ import type { ClassDef, Expr, FunctionDef, Stmt } from './python/ast.js';
 import type { TorchScriptArchive } from './archive.js';
 import { LEGACY_MODULE_CLASS } from './archive.js';
 import { GraphBuilder, Sym } from './graph-builder.js';
-import { isRuntimeCondition, lowerIf, lowerTernary, Return, type Frame } from './control-flow.js';
+import { isRuntimeCondition, lowerIf, lowerTernary, markRaised, Return, type Frame } from './control-flow.js';
 import { lowerLoop } from './loops.js';
 import { asSym } from './tensor-values.js';
 import { callOperator, type OperatorContext } from './operators.js';
@@ -107,11 +107,14 @@ export class Interpreter implements OperatorContext {
         return this.loop(stmt, frame);
       case 'while':
         return this.whileLoop(stmt, frame);
-      case 'assert':
-        if (!this.truth(this.eval(stmt.test, frame))) throw this.fail('MODEL_INVALID', `the model's assertion always fails`);
+      case 'assert': {
+        // A run-time assertion is not checked (ONNX cannot raise); see lowerIf.
+        const test = this.eval(stmt.test, frame);
+        if (!isRuntimeCondition(test) && !this.truth(test)) throw markRaised(this.fail('MODEL_INVALID', `the model's assertion always fails`));
         return undefined;
+      }
       case 'raise':
-        throw this.fail('MODEL_INVALID', `the model always raises ${stmt.value ? String(this.eval(stmt.value, frame)) : ''}`);
+        throw markRaised(this.fail('MODEL_INVALID', `the model always raises ${stmt.value ? String(this.eval(stmt.value, frame)) : ''}`));
       case 'pass':
         return undefined;
       default:
@@ -177,13 +180,13 @@ export class Interpreter implements OperatorContext {
     if (Array.isArray(v)) return [...v];
     if (v instanceof PickleTuple) return [...v.items];
     if (v instanceof Map) return [...v.keys()];
-    throw this.fail('OP_UNSUPPORTED', `a loop over ${describeValue(v)} depends on run-time data (ONNX Loop lowering is not implemented)`);
+    throw this.fail('OP_UNSUPPORTED', `a loop over ${describeValue(v)} depends on run-time data (only range() of a run-time count lowers to ONNX Loop)`);
   }
 
   truth(v: PyValue): boolean {
     if (v instanceof Sym || v instanceof Tensor) {
       if (v instanceof Tensor && v.size === 1) return Boolean(Number((v.data as ArrayLike<unknown>)[0]));
-      throw this.fail('OP_UNSUPPORTED', `a condition depends on run-time tensor values (ONNX If lowering is not implemented)`);
+      throw this.fail('OP_UNSUPPORTED', `a run-time tensor value is used as a Python bool here (only if/while conditions and conditional expressions lower to ONNX If/Loop)`);
     }
     if (Array.isArray(v)) return v.length > 0;
     if (v instanceof Map) return v.size > 0;
@@ -324,7 +327,7 @@ export class Interpreter implements OperatorContext {
     if (args.length === 1 && args[0] instanceof Sym) {
       const list = args[0].lengthOf;
       if (list) return new Lane(list);
-      throw this.fail('OP_UNSUPPORTED', `range() over a run-time count that is not a list length (ONNX Loop lowering is not implemented)`);
+      throw this.fail('OP_UNSUPPORTED', `range() of a run-time count outside a for loop header`);
     }
     const [start, stop, step] = args.length === 1 ? [0n, args[0], 1n] : [args[0], args[1], args[2] ?? 1n];
     if (typeof start !== 'bigint' || typeof stop !== 'bigint' || typeof step !== 'bigint') throw this.fail('OP_UNSUPPORTED', `range() over run-time values`);

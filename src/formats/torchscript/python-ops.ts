@@ -1,3 +1,4 @@
+import { markRaised } from './control-flow.js';
 import type { OperatorContext, OperatorRow } from './operators.js';
 import { asSym, cast, itemsOf, listSym, SCALAR_TYPES } from './tensor-values.js';
 import { Lane, PickleTuple, Spread, Sym, Tensor, isRuntime, tuple, type PyValue } from './values.js';
@@ -177,7 +178,7 @@ export const PYTHON_OPS: Record<string, OperatorRow> = {
   'prim::dtype': row('self', (_c, [a]) => (a instanceof Sym || a instanceof Tensor ? BigInt(Object.entries(SCALAR_TYPES).find(([, d]) => d === a.dtype)?.[0] ?? 6) : undefined)),
   'prim::NumToTensor': row('self', (c, [a]) => (a instanceof Sym ? a : isScalar(a) ? asSym(c, a) : undefined)),
   'prim::RaiseException': row('msg cls', (c, [message]) => {
-    throw c.fail('MODEL_INVALID', `the model always raises: ${String(message)}`);
+    throw markRaised(c.fail('MODEL_INVALID', `the model always raises: ${String(message)}`));
   }),
   'prim::unchecked_cast': row('self', (_c, [a]) => a),
   'aten::warn': row('message stacklevel', () => null),
