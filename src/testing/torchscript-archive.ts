@@ -4,6 +4,7 @@ import { referenceKernels } from '../../kernels/index.js';
 import { encodeOnnxModel } from '../formats/onnx/encode.js';
 import { lowerTorchScript } from '../formats/torchscript/importer.js';
 import type { Model } from '../graph/ir.js';
+import { planGraph } from '../graph/passes/plan-graph.js';
 import { GraphExecutor } from '../runtime/executor.js';
 import type { TensorSpec } from '../spec/types.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -29,19 +30,33 @@ export function lowerForward(body: string[], inputs: ForwardSpec[], outputs: For
   return lowerTorchScript(archiveWithCode(code), 'm.pt', { name: 'm', inputSpec: inputs.map(spec), outputSpec: outputs.map(spec) });
 }
 
-/** Every output as plain numbers, from the reference kernels and from onnxruntime-node (the independent reference). */
-export async function runOnBoth(model: Model, feeds: Record<string, Tensor>): Promise<{ reference: Record<string, number[]>; ort: Record<string, number[]>; shapes: Record<string, number[]> }> {
+type Outputs = Record<string, number[]>;
+
+/** Runs on the reference kernels; outputs as plain numbers, and their shapes. */
+function runReference(model: Model, feeds: Record<string, Tensor>): { values: Outputs; shapes: Outputs } {
   const executor = new GraphExecutor(model, referenceKernels);
   executor.checkSupported();
   const out = executor.run(new Map(Object.entries(feeds)));
   const names = model.graph.outputs.map((o) => o.name);
-  const reference = Object.fromEntries(names.map((n) => [n, [...(out.get(n) as Tensor).numeric].map(Number)]));
-  const shapes = Object.fromEntries(names.map((n) => [n, [...(out.get(n) as Tensor).shape]]));
+  return {
+    values: Object.fromEntries(names.map((n) => [n, [...(out.get(n) as Tensor).numeric].map(Number)])),
+    shapes: Object.fromEntries(names.map((n) => [n, [...(out.get(n) as Tensor).shape]])),
+  };
+}
+
+/**
+ * Every output as plain numbers: from the reference kernels on the lowered graph and on it as a backend plans it
+ * (dead nodes out, constants folded), and from onnxruntime-node (the independent reference).
+ */
+export async function runOnBoth(model: Model, feeds: Record<string, Tensor>): Promise<{ reference: Outputs; planned: Outputs; ort: Outputs; shapes: Outputs }> {
+  const { values: reference, shapes } = runReference(model, feeds);
+  const planned = runReference(planGraph(model, { kernels: referenceKernels }).model, feeds).values;
+  const names = model.graph.outputs.map((o) => o.name);
   const session = await ort.InferenceSession.create(encodeOnnxModel(model));
   const ortFeeds = Object.fromEntries(model.graph.inputs.map((i) => {
     const t = feeds[i.name]!;
     return [i.name, new ort.Tensor(t.dtype as 'float32', t.data as Float32Array, [...t.shape])];
   }));
   const got = await session.run(ortFeeds);
-  return { reference, ort: Object.fromEntries(names.map((n) => [n, [...(got[n]!.data as Float32Array)].map(Number)])), shapes };
+  return { reference, planned, ort: Object.fromEntries(names.map((n) => [n, [...(got[n]!.data as Float32Array)].map(Number)])), shapes };
 }

@@ -13,8 +13,9 @@ const f32 = (v: number[], shape = [v.length]) => tensor(new Float32Array(v), sha
 const i64 = (v: number) => new Tensor('int64', [], BigInt64Array.of(BigInt(v)));
 
 async function expectOutputs(model: Model, feeds: Record<string, Tensor>, expected: Record<string, number[]>): Promise<void> {
-  const { reference, ort: fromOrt } = await runOnBoth(model, feeds);
+  const { reference, planned, ort: fromOrt } = await runOnBoth(model, feeds);
   expect(reference).toEqual(expected);
+  expect(planned).toEqual(expected);
   expect(fromOrt).toEqual(expected);
 }
 

@@ -87,6 +87,7 @@ async function expectBoth(model: Model, feeds: Record<string, Tensor>, expected:
   const got = await runOnBoth(model, feeds);
   for (const [name, want] of Object.entries(expected)) {
     close(got.reference[name]!, want);
+    close(got.planned[name]!, want);
     close(got.ort[name]!, want);
   }
   return got.shapes;
