@@ -3,6 +3,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import { floatAttr, Sym } from './graph-builder.js';
 import type { OperatorContext, OperatorRow } from './operators.js';
 import { linear } from './linear.js';
+import { deriveIndex, rangeLength } from './loops.js';
 import { lowerRecurrent } from './recurrent.js';
 import { lowerEncoderLayer, lowerMultiHeadAttention } from './transformer.js';
 import {
@@ -540,6 +541,8 @@ export const ATEN_OPS: Record<string, OperatorRow> = {
   'aten::zeros_like': row('self dtype', (c, [x, dtype]) => fillLike(c, x, 0, dtype)),
   'aten::ones_like': row('self dtype', (c, [x, dtype]) => fillLike(c, x, 1, dtype)),
   'aten::full_like': row('self fill_value dtype', (c, [x, value, dtype]) => fillLike(c, x, value, dtype)),
+  'aten::__range_length': row('lo hi step', (c, [lo, hi, step]) => rangeLength(c, lo, hi, step)),
+  'aten::__derive_index': row('index start step', (c, [index, start, step]) => deriveIndex(c, index, start, step)),
   'aten::_native_multi_head_attention': row('query key value embed_dim num_head qkv_weight qkv_bias proj_weight proj_bias mask need_weights average_attn_weights mask_type', lowerMultiHeadAttention),
   'aten::_transformer_encoder_layer_fwd': row('src embed_dim num_heads qkv_weight qkv_bias proj_weight proj_bias use_gelu norm_first eps norm_weight_1 norm_bias_1 norm_weight_2 norm_bias_2 ffn_weight_1 ffn_bias_1 ffn_weight_2 ffn_bias_2 mask mask_type', lowerEncoderLayer),
   'aten::scaled_dot_product_attention': row('query key value attn_mask dropout_p is_causal scale', (c, args) => attention(c, args)),

@@ -246,6 +246,49 @@ describe('TorchScript loops with a run-time count or condition lower to ONNX Loo
     await expectOutputs(model, { n: i64(12) }, { out: [-8, -8, -8, -8] });
   });
 
+  it('the compiler\'s range(lo, hi, step) form (__range_length / __derive_index): run-time hi, step 2', async () => {
+    // Sum of i over range(1, len(x), 2).
+    const model = lower([
+      'total = 0',
+      'for _0 in range(torch.__range_length(1, torch.size(x, 0), 2)):',
+      '  i = torch.__derive_index(_0, 1, 2)',
+      '  total = torch.add(total, i)',
+      'return {"out": torch.tensor(total)}',
+    ], [['x', 'float32', 1]], [['out', 'int64', 0]]);
+    await expectOutputs(model, { x: f32([0]) }, { out: [0] }); // range(1, 1, 2): none
+    await expectOutputs(model, { x: f32([0, 0]) }, { out: [1] });
+    await expectOutputs(model, { x: f32(new Array(8).fill(0)) }, { out: [1 + 3 + 5 + 7] });
+  });
+
+  it('the same form on load-time bounds unrolls (range(7, 0, -3) is 7, 4, 1)', () => {
+    const model = lower([
+      'y = x',
+      'for _0 in range(torch.__range_length(7, 0, -3)):',
+      '  y = torch.add(y, torch.__derive_index(_0, 7, -3))',
+      'return {"out": y}',
+    ], [['x', 'float32', 1]], [['out', 'float32', 1]]);
+    const adds = model.graph.nodes.filter((n) => n.opType === 'Add');
+    expect(adds).toHaveLength(3);
+    expect(adds.map((n) => Number((model.graph.initializers.get(n.inputs[1]!)!.numeric)[0]))).toEqual([7, 4, 1]);
+  });
+
+  it('the printer\'s while form: the condition in a carried name, reassigned with the carried values at the end of the body', async () => {
+    // y doubles while i < n: 2^n x for n >= 0.
+    const model = lower([
+      'y = x',
+      'i = 0',
+      '_0 = torch.lt(i, int(n))',
+      'while _0:',
+      '  y0 = torch.mul(y, 2)',
+      '  i0 = torch.add(i, 1)',
+      '  _0, y, i = torch.lt(i0, int(n)), y0, i0',
+      'return {"out": y}',
+    ], [['x', 'float32', 1], ['n', 'int64', 0]], [['out', 'float32', 1]]);
+    await expectOutputs(model, { x: f32([1, -3]), n: i64(0) }, { out: [1, -3] });
+    await expectOutputs(model, { x: f32([1, -3]), n: i64(1) }, { out: [2, -6] });
+    await expectOutputs(model, { x: f32([1, -3]), n: i64(4) }, { out: [16, -48] });
+  });
+
   it('rejects a body that appends to a list, naming the line', () => {
     expect(() => lower([
       'ys = annotate(List[Tensor], [])',

@@ -3,7 +3,7 @@ import type { DType } from '../../tensor/dtype.js';
 import type { Expr, Stmt } from './python/ast.js';
 import { containerSnapshot, type BlockRunner, type Frame } from './control-flow.js';
 import { Sym } from './graph-builder.js';
-import { asSym, cast, resultType } from './tensor-values.js';
+import { asSym, cast, resultType, type LoweringContext } from './tensor-values.js';
 import { describeValue, Tensor, type PyValue } from './values.js';
 
 /** How a run-time loop is driven: a trip count (`for i in range(n)`), a condition (`while`), or both. */
@@ -151,4 +151,32 @@ export function assignedNames(body: Stmt[]): string[] {
   };
   walk(body);
   return names;
+}
+
+/**
+ * aten::__range_length(lo, hi, step), which the compiler emits for `range(lo, hi, step)` (the loop then runs
+ * over range(length) and derives the value by aten::__derive_index): Python's len(range(lo, hi, step)).
+ */
+export function rangeLength(r: LoweringContext, lo: PyValue, hi: PyValue, step: PyValue): PyValue {
+  if (typeof step !== 'bigint' || step === 0n) throw r.fail('OP_UNSUPPORTED', `range() with a step that is not a non-zero load-time int`);
+  if (typeof lo === 'bigint' && typeof hi === 'bigint') {
+    const span = step > 0n ? hi - lo : lo - hi;
+    const by = step > 0n ? step : -step;
+    return span > 0n ? (span - 1n) / by + 1n : 0n;
+  }
+  const b = r.builder;
+  const [low, high] = [asSym(r, lo, 'int64'), asSym(r, hi, 'int64')];
+  const by = step > 0n ? step : -step;
+  const span = step > 0n ? b.op('Sub', [high, low], 'int64', 0) : b.op('Sub', [low, high], 'int64', 0);
+  // (span + by - 1) / by truncates toward zero; any span <= 0 ends at or below 0, which the Max clamps.
+  const count = b.op('Div', [b.op('Add', [span, b.scalar(by - 1n, 'int64')], 'int64', 0), b.scalar(by, 'int64')], 'int64', 0);
+  return b.op('Max', [count, b.scalar(0n, 'int64')], 'int64', 0);
+}
+
+/** aten::__derive_index(index, start, step): start + index * step. */
+export function deriveIndex(r: LoweringContext, index: PyValue, start: PyValue, step: PyValue): PyValue {
+  if (typeof index === 'bigint' && typeof start === 'bigint' && typeof step === 'bigint') return start + index * step;
+  const b = r.builder;
+  const scaled = step === 1n ? asSym(r, index, 'int64') : b.op('Mul', [asSym(r, index, 'int64'), asSym(r, step, 'int64')], 'int64', 0);
+  return b.op('Add', [asSym(r, start, 'int64'), scaled], 'int64', 0);
 }
