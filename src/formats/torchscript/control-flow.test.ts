@@ -118,6 +118,22 @@ describe('TorchScript if on a run-time condition lowers to ONNX If', () => {
     ], [['x', 'float32', 1]], [['out', 'float32', 1]])).toThrow(/used as a Python bool here \(only if\/while conditions .*\) \(TorchScript __torch__\.M\.forward:4\)/);
   });
 
+  it('the exit transform\'s early-return form: a flag and a value left uninitialized on the path that does not set it', async () => {
+    const model = lower([
+      'if bool(torch.gt(torch.sum(x), 0)):',
+      '  _0, _1 = True, torch.mul(x, 2)',
+      'else:',
+      '  _0, _1 = False, uninitialized(Tensor)',
+      'if _0:',
+      '  _2 = _1',
+      'else:',
+      '  _2 = torch.neg(x)',
+      'return {"out": _2}',
+    ], [['x', 'float32', 1]], [['out', 'float32', 1]]);
+    await expectOutputs(model, { x: f32([1, 2]) }, { out: [2, 4] });
+    await expectOutputs(model, { x: f32([-1, -2]) }, { out: [1, 2] });
+  });
+
   it('rejects branches that give one value different dtypes, naming the line', () => {
     expect(() => lower([
       'if bool(torch.gt(torch.sum(x), 0)):',

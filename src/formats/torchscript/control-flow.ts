@@ -2,7 +2,7 @@ import type { Graph, Node, ValueInfo } from '../../graph/ir.js';
 import type { Expr, Stmt } from './python/ast.js';
 import { Sym } from './graph-builder.js';
 import { asSym, cast, resultType, type LoweringContext } from './tensor-values.js';
-import { describeValue, PickleObject, PickleTuple, Tensor, tuple, type PyValue } from './values.js';
+import { describeValue, PickleObject, PickleTuple, Tensor, tuple, Uninitialized, type PyValue } from './values.js';
 
 /** A `return` reached while running a block. */
 export class Return {
@@ -104,7 +104,8 @@ class BranchMerger {
 
   merge(a: PyValue, b: PyValue): PyValue {
     if (a === b) return a;
-    if (isTensorLike(a) && isTensorLike(b)) return this.slot(a, b);
+    if (a instanceof Uninitialized && b instanceof Uninitialized) return a;
+    if ((a instanceof Uninitialized || isTensorLike(a)) && (b instanceof Uninitialized || isTensorLike(b))) return this.slot(a, b);
     if (a instanceof PickleTuple && b instanceof PickleTuple && a.items.length === b.items.length) return tuple(a.items.map((x, i) => this.merge(x, b.items[i])));
     if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) return a.map((x, i) => this.merge(x, b[i]));
     if (a instanceof Map && b instanceof Map && a.size === b.size && [...a.keys()].every((k) => b.has(k))) {
@@ -118,15 +119,18 @@ class BranchMerger {
     throw this.r.fail('OP_UNSUPPORTED', `the branches of a run-time if leave ${describeValue(a)} and ${describeValue(b)} for one value`);
   }
 
+  /** One If output; an uninitialized side (never read on its path) outputs a 0-d placeholder of the other's dtype. */
   private slot(a: PyValue, b: PyValue): Slot {
     const runtime = [a, b].filter((v) => v instanceof Sym || v instanceof Tensor) as (Sym | Tensor)[];
     if (runtime.length === 2 && runtime[0]!.dtype !== runtime[1]!.dtype) {
       throw this.r.fail('OP_UNSUPPORTED', `the branches of a run-time if give one value the dtypes ${runtime[0]!.dtype} and ${runtime[1]!.dtype}`);
     }
-    const dtype = runtime[0]?.dtype ?? resultType([a, b]);
-    const ranks = [a, b].map((v) => (v instanceof Sym || v instanceof Tensor ? v.rank : 0));
+    const known = [a, b].filter((v) => !(v instanceof Uninitialized));
+    const dtype = runtime[0]?.dtype ?? resultType(known);
+    const placeholder = (v: PyValue) => (v instanceof Uninitialized ? this.r.builder.scalar(dtype === 'string' ? '' : 0, dtype) : v);
+    const ranks = known.map((v) => (v instanceof Sym || v instanceof Tensor ? v.rank : 0));
     const slot = new Slot();
-    this.slots.push({ slot, then: a, otherwise: b, dtype, rank: ranks[0] === ranks[1] ? ranks[0] : undefined });
+    this.slots.push({ slot, then: placeholder(a), otherwise: placeholder(b), dtype, rank: ranks.every((r) => r === ranks[0]) ? ranks[0] : undefined });
     return slot;
   }
 

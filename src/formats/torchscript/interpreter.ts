@@ -7,7 +7,7 @@ import { isRuntimeCondition, lowerIf, lowerTernary, markRaised, Return, type Fra
 import { lowerLoop } from './loops.js';
 import { asSym } from './tensor-values.js';
 import { callOperator, type OperatorContext } from './operators.js';
-import { BoundMethod, describeValue, tuple, Lane, Namespace, PickleObject, PickleTuple, Tensor, TypeRef, type PyValue } from './values.js';
+import { BoundMethod, describeValue, tuple, Lane, Namespace, PickleObject, PickleTuple, Tensor, TypeRef, Uninitialized, type PyValue } from './values.js';
 
 /** `range()` with a run-time bound: the trip count and the first value (undefined for 0). */
 class RuntimeRange {
@@ -311,7 +311,7 @@ export class Interpreter implements OperatorContext {
 
   private callNamed(path: string, args: PyValue[], kwargs: [string, PyValue][], argExprs: Expr[]): PyValue {
     if (path === 'annotate' || path === 'unchecked_cast') return args[1];
-    if (path === 'uninitialized') return null;
+    if (path === 'uninitialized') return new Uninitialized();
     if (path === 'isinstance') return isInstance(args[0], typeText(args[1]));
     if (path === 'getattr') return this.attribute(args[0], String(args[1]));
     if (path === 'range') return this.range(args);

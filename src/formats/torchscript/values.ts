@@ -20,6 +20,9 @@ export class Lane {
   constructor(readonly list: Sym) {}
 }
 
+/** `uninitialized(T)`: a value the compiler guarantees is never read on the path that binds it. */
+export class Uninitialized {}
+
 /** A type expression (`Tensor`, `List[str]`, `__torch__.Foo`), printed as TorchScript writes it. */
 export class TypeRef {
   constructor(readonly text: string) {}
@@ -56,6 +59,7 @@ export function isRuntime(v: PyValue): boolean {
 
 export function describeValue(v: PyValue): string {
   if (v === null) return 'None';
+  if (v instanceof Uninitialized) return 'an uninitialized value';
   if (v instanceof Sym) return `a ${v.dtype} tensor`;
   if (v instanceof Tensor) return `a constant ${v.dtype} tensor`;
   if (v instanceof PickleObject) return `a ${v.className} object`;
