@@ -82,21 +82,22 @@ describe('TorchScript if on a run-time condition lowers to ONNX If', () => {
     await expectOutputs(model, { x: f32([-1, 0]) }, { out: [-1, 0] });
   });
 
-  it('the printer\'s form of `if a and b:` (a nested if binding _0, then if _0) on two run-time conditions', async () => {
+  it('the printer\'s form of `if not (a and b):` (a nested if binding _0, then __not__) on two run-time conditions', async () => {
     const model = lower([
       'if bool(torch.gt(torch.sum(x), 0)):',
       '  _0 = bool(torch.lt(torch.amax(x), 5))',
       'else:',
       '  _0 = False',
-      'if _0:',
+      'if torch.__not__(_0):',
       '  y = torch.neg(x)',
       'else:',
       '  y = x',
       'return {"out": y}',
     ], [['x', 'float32', 1]], [['out', 'float32', 1]]);
-    await expectOutputs(model, { x: f32([1, 2]) }, { out: [-1, -2] }); // sum > 0 and max < 5
-    await expectOutputs(model, { x: f32([1, 7]) }, { out: [1, 7] }); // max 7
-    await expectOutputs(model, { x: f32([-4, 2]) }, { out: [-4, 2] }); // sum < 0
+    // not (sum > 0 and max < 5) negates.
+    await expectOutputs(model, { x: f32([1, 2]) }, { out: [1, 2] });
+    await expectOutputs(model, { x: f32([1, 7]) }, { out: [-1, -7] }); // max 7
+    await expectOutputs(model, { x: f32([-4, 2]) }, { out: [4, -2] }); // sum < 0
   });
 
   it('a run-time check that raises (the printer\'s assert form) keeps the other branch, unchecked: no If in the graph', async () => {

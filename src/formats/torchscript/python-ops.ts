@@ -157,7 +157,7 @@ export const PYTHON_OPS: Record<string, OperatorRow> = {
   'aten::remainder': row('self other', (_c, [a, b]) => arithmetic((x, y) => x - Math.floor(x / y) * y, (x, y) => ((x % y) + y) % y)(a, b)),
   'aten::pow': row('self exponent', (_c, [a, b]) => arithmetic((x, y) => x ** y, (x, y) => (y >= 0n ? x ** y : undefined as never))(a, b)),
   'aten::neg': row('self', (_c, [a]) => (typeof a === 'bigint' ? -a : typeof a === 'number' ? -a : undefined)),
-  'aten::__not__': row('self', (c, [a]) => !c.truth(a)),
+  'aten::__not__': row('self', (c, [a]) => (a instanceof Sym ? c.builder.op('Not', [cast(c, a, 'bool')], 'bool', a.rank) : !c.truth(a))),
   'aten::eq': compare((x, y) => x === y),
   'aten::ne': compare((x, y) => x !== y),
   'aten::lt': compare((x, y) => x < y),
