@@ -227,6 +227,11 @@ function slice(c: OperatorContext, [x, dim, start, end, step]: Py[]): Sym {
   return c.builder.op('Slice', [input, bound(start, 0n), bound(end, 9223372036854775807n), c.builder.int64s([constInt(c, dim ?? 0n, 'slice dim')]), bound(step, 1n)], input.dtype, input.rank);
 }
 
+/** A 0-d integer graph value (a loop index): `x[i]` is then select(x, 0, i). */
+function isIndexScalar(v: Py): boolean {
+  return v instanceof Sym && v.rank === 0 && (v.dtype === 'int64' || v.dtype === 'int32');
+}
+
 function select(c: OperatorContext, x: Py, dim: Py, index: Py): Sym {
   const input = asSym(c, x);
   return c.builder.op('Gather', [input, asSym(c, index, 'int64')], input.dtype, input.rank === undefined ? undefined : input.rank - 1, { axis: constInt(c, dim, 'select dim') });
@@ -498,7 +503,7 @@ export const ATEN_OPS: Record<string, OperatorRow> = {
   'aten::numel': row('self', (c, [x]) => c.builder.op('Size', [asSym(c, x)], 'int64', 0)),
   'aten::slice': row('self dim start end step', (c, args) => slice(c, args)),
   'aten::select': row('self dim index', (c, [x, dim, index]) => select(c, x, dim, index)),
-  'aten::__getitem__': row('self index', (c, [x, index]) => (x instanceof Sym && typeof index === 'bigint' ? select(c, x, 0n, index) : undefined)),
+  'aten::__getitem__': row('self index', (c, [x, index]) => (x instanceof Sym && (typeof index === 'bigint' || isIndexScalar(index)) ? select(c, x, 0n, index) : undefined)),
   'aten::index': row('self indices', (c, [x, indices]) => {
     const list = itemsOf(indices) ?? [];
     if (list.length !== 1 || list[0] === null) throw c.fail('OP_UNSUPPORTED', 'advanced indexing other than one index tensor on dim 0');

@@ -306,6 +306,28 @@ describe('TorchScript loops with a run-time count or condition lower to ONNX Loo
     await expectOutputs(model, { x: f32([1, -3]), n: i64(4) }, { out: [16, -48] });
   });
 
+  it('walks the rows of a tensor with for i in range(len(x)) as a Loop (x[i] is select), for 0, 1 and 3 rows', async () => {
+    const model = lower([
+      'acc = torch.zeros([2])',
+      'for i in range(torch.len(x)):',
+      '  acc = torch.add(acc, torch.mul(x[i], torch.add(i, 1)))',
+      'return {"out": acc}',
+    ], [['x', 'float32', 2]], [['out', 'float32', 1]]);
+    expect(opTypes(model.graph.nodes)).toContain('Loop');
+    await expectOutputs(model, { x: f32([], [0, 2]) }, { out: [0, 0] });
+    await expectOutputs(model, { x: f32([1, 2], [1, 2]) }, { out: [1, 2] });
+    await expectOutputs(model, { x: f32([1, 2, 3, 4, 5, 6], [3, 2]) }, { out: [1 + 6 + 15, 2 + 8 + 18] }); // row k times k+1
+  });
+
+  it('rejects an accumulator in a loop over a run-time list of strings (only appends are vectorized)', () => {
+    expect(() => lowerForward([
+      's = ""',
+      'for i in range(torch.len(xs)):',
+      '  s = torch.add(s, xs[i])',
+      'return {"out": [s]}',
+    ], [['xs', 'string', 1]], [['out', 'string', 1]])).toThrow(/rebinds 's' each pass \(only element-wise work appended to lists is vectorized\) \(TorchScript __torch__\.M\.forward:5\)/);
+  });
+
   it('rejects a body that appends to a list, naming the line', () => {
     expect(() => lower([
       'ys = annotate(List[Tensor], [])',

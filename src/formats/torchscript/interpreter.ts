@@ -4,7 +4,7 @@ import type { TorchScriptArchive } from './archive.js';
 import { LEGACY_MODULE_CLASS } from './archive.js';
 import { GraphBuilder, Sym } from './graph-builder.js';
 import { isRuntimeCondition, lowerIf, lowerTernary, markRaised, Return, type Frame } from './control-flow.js';
-import { lowerLoop } from './loops.js';
+import { assignedNames, lowerLoop } from './loops.js';
 import { asSym } from './tensor-values.js';
 import { callOperator, type OperatorContext } from './operators.js';
 import { BoundMethod, describeValue, tuple, Lane, Namespace, PickleObject, PickleTuple, Tensor, TypeRef, Uninitialized, type PyValue } from './values.js';
@@ -147,16 +147,29 @@ export class Interpreter implements OperatorContext {
       return undefined;
     }
     const iterable = range ?? this.eval(stmt.iter, frame);
-    if (iterable instanceof Lane) {
-      this.assign(stmt.target, iterable, frame);
-      return this.block(stmt.body, frame);
-    }
+    if (iterable instanceof Lane) return this.vectorized(stmt, iterable, frame);
     const items = this.iterate(iterable);
     for (const item of items) {
       this.assign(stmt.target, item, frame);
       const r = this.block(stmt.body, frame);
       if (r) return r;
     }
+    return undefined;
+  }
+
+  /**
+   * One pass standing for every element: sound only when the body maps elements and appends the results, so a
+   * body that rebinds a name from before the loop (an accumulator) or returns is rejected, not lowered wrongly.
+   */
+  private vectorized(stmt: Extract<Stmt, { kind: 'for' }>, lane: Lane, frame: Frame): Return | undefined {
+    const before = new Map(frame);
+    this.assign(stmt.target, lane, frame);
+    const returned = this.block(stmt.body, frame);
+    if (returned) throw this.fail('OP_UNSUPPORTED', `a return inside a loop over a run-time list`);
+    const targets = new Set(assignedNames([{ ...stmt, body: [] }]));
+    const rebound = assignedNames(stmt.body).find((name) => !targets.has(name) && before.has(name) && frame.get(name) !== before.get(name));
+    this.line = stmt.line;
+    if (rebound) throw this.fail('OP_UNSUPPORTED', `a loop over a run-time list that rebinds '${rebound}' each pass (only element-wise work appended to lists is vectorized)`);
     return undefined;
   }
 

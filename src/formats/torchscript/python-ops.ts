@@ -37,7 +37,8 @@ function listLength(c: OperatorContext, list: Py): Py {
   if (list instanceof Sym) {
     const shape = c.builder.op('Shape', [list], 'int64', 1);
     const length = c.builder.op('Gather', [shape, c.builder.scalar(0n, 'int64')], 'int64', 0, { axis: 0 });
-    return new Sym(length.name, 'int64', 0, list);
+    // Only a list of strings (a 1-D string tensor) is vectorized over; a tensor's rows are walked by an ONNX Loop.
+    return new Sym(length.name, 'int64', 0, list.dtype === 'string' ? list : undefined);
   }
   const items = itemsOf(list);
   if (!items && list instanceof Map) return BigInt(list.size);
