@@ -8,3 +8,9 @@ export { tensor, Tensor, type Shape } from './tensor/tensor.js';
 export { DTYPES, NEUROPOD_DTYPES, type DType, type TensorData } from './tensor/dtype.js';
 export type { NeuropodConfig, Platform, SpecDim, TensorSpec } from './spec/types.js';
 export type { OpTiming } from './runtime/executor.js';
+export type { ConvertedFiles, ConvertTarget } from './api/convert.js';
+
+/** A package or bare model as standard model files: ONNX, or a TF.js graph model of a TensorFlow package (docs/convert.md). Loaded on first use. */
+export async function convert(source: import('./archive/open-package.js').PackageSource, to: import('./api/convert.js').ConvertTarget): Promise<import('./api/convert.js').ConvertedFiles> {
+  return (await import('./api/convert.js')).convert(source, to);
+}
