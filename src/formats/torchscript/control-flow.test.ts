@@ -1,7 +1,9 @@
+import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
+import { load } from '../../api/model.js';
 import type { Model, Node } from '../../graph/ir.js';
 import { Tensor, tensor } from '../../tensor/tensor.js';
-import { lowerForward, runOnBoth } from '../../testing/torchscript-archive.js';
+import { archiveWithCode, lowerForward, runOnBoth } from '../../testing/torchscript-archive.js';
 
 // Data-dependent `if` / `while` / `for ... in range(n)` as TorchScript's printer writes them (torch.jit.script
 // output). Each lowered graph runs on the reference kernels and on onnxruntime-node (the independent
@@ -133,6 +135,18 @@ describe('TorchScript if on a run-time condition lowers to ONNX If', () => {
     ], [['x', 'float32', 1]], [['out', 'float32', 1]]);
     await expectOutputs(model, { x: f32([1, 2]) }, { out: [2, 4] });
     await expectOutputs(model, { x: f32([-1, -2]) }, { out: [1, 2] });
+  });
+
+  it('drops a run-time if whose branches bind nothing used after it', async () => {
+    const model = lower([
+      'if bool(torch.gt(torch.sum(x), 0)):',
+      '  _0 = torch.mul(x, 2)',
+      'else:',
+      '  pass',
+      'return {"out": x}',
+    ], [['x', 'float32', 1]], [['out', 'float32', 1]]);
+    expect(opTypes(model.graph.nodes)).not.toContain('If');
+    await expectOutputs(model, { x: f32([1, 2]) }, { out: [1, 2] });
   });
 
   it('rejects branches that give one value different dtypes, naming the line', () => {
@@ -328,6 +342,16 @@ describe('TorchScript loops with a run-time count or condition lower to ONNX Loo
     ], [['xs', 'string', 1]], [['out', 'string', 1]])).toThrow(/rebinds 's' each pass \(only element-wise work appended to lists is vectorized\) \(TorchScript __torch__\.M\.forward:5\)/);
   });
 
+  it('drops a run-time loop that carries nothing out (ONNX Loop needs an output; the body has no effect)', async () => {
+    const model = lower([
+      'for i in range(int(n)):',
+      '  _0 = torch.mul(x, i)',
+      'return {"out": x}',
+    ], [['x', 'float32', 1], ['n', 'int64', 0]], [['out', 'float32', 1]]);
+    expect(opTypes(model.graph.nodes)).toEqual(['Identity']);
+    await expectOutputs(model, { x: f32([1, 2]) }, { out: [1, 2] });
+  });
+
   it('rejects a body that appends to a list, naming the line', () => {
     expect(() => lower([
       'ys = annotate(List[Tensor], [])',
@@ -354,5 +378,34 @@ describe('TorchScript loops with a run-time count or condition lower to ONNX Loo
       '  break',
       'return {"out": y}',
     ], [['x', 'float32', 1], ['n', 'int64', 0]], [['out', 'float32', 1]])).toThrow(/statement 'break' is not supported/);
+  });
+});
+
+describe('a TorchScript Neuropod package with run-time control flow, through load() and infer()', () => {
+  it('runs an If inside a Loop on the chosen backend (n passes; odd passes add x, even ones subtract it)', async () => {
+    const code = [
+      'class M(Module):',
+      '  def forward(self: __torch__.M,',
+      '    x: Tensor,',
+      '    n: Tensor) -> Dict[str, Tensor]:',
+      '    acc = torch.zeros_like(x)',
+      '    for i in range(int(n)):',
+      '      if bool(torch.eq(torch.remainder(i, 2), 0)):',
+      '        acc = torch.add(acc, x)',
+      '      else:',
+      '        acc = torch.sub(acc, x)',
+      '    return {"out": acc}',
+      '',
+    ].join('\n');
+    const config = {
+      name: 'control_flow', platform: 'torchscript',
+      input_spec: [{ name: 'x', dtype: 'float32', shape: [null] }, { name: 'n', dtype: 'int64', shape: [] }],
+      output_spec: [{ name: 'out', dtype: 'float32', shape: [null] }],
+    };
+    const model = await load(zipSync({ 'config.json': new TextEncoder().encode(JSON.stringify(config)), '0/data/model.pt': archiveWithCode(code) }));
+    for (const [n, want] of [[0, [0, 0]], [1, [1.5, -2]], [3, [1.5, -2]], [4, [0, 0]]] as const) {
+      const out = await model.infer({ x: f32([1.5, -2]), n: i64(n) });
+      expect([...(out.out as Tensor).numeric]).toEqual(want);
+    }
   });
 });

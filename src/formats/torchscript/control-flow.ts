@@ -136,6 +136,8 @@ class BranchMerger {
 
   /** Appends the If node: each branch ends with an Identity per output, so outputs are the branch's own values. */
   emit(condition: Sym, thenNodes: Node[], elseNodes: Node[]): void {
+    // Nothing flows out: the branches have no effect (and ONNX If needs at least one output).
+    if (this.slots.length === 0) return;
     const b = this.r.builder;
     const cond = cast(this.r, condition, 'bool');
     const branch = (nodes: Node[], pick: 'then' | 'otherwise', name: string): Graph => {

@@ -43,14 +43,16 @@ export function lowerLoop(r: BlockRunner, drive: LoopDrive, body: Stmt[], frame:
     for (const c of carried) if (pass.rankChanged.includes(c.name)) c.rank = undefined;
     pass = traceBody(r, drive, body, frame, carried, fixed);
   }
+  const target = targetName(drive);
+  if (target) frame.delete(target);
+  // Nothing carried out: the body has no effect (and ONNX Loop needs at least one output).
+  if (carried.length === 0) return;
   const b = r.builder;
   const outputs = carried.map(() => b.fresh('Loop'));
   const trips = drive.trips ? nonNegativeScalar(r, drive.trips) : undefined;
   const cond = drive.test ? cast(r, scalarOf(r, drive.test.initial), 'bool') : undefined;
   b.node('Loop', [trips, cond, ...carried.map((c) => c.initial)], outputs, { body: { type: 'graph', value: pass.graph } });
   carried.forEach((c, i) => frame.set(c.name, new Sym(outputs[i]!, c.dtype, c.rank)));
-  const target = targetName(drive);
-  if (target) frame.delete(target);
 }
 
 interface BodyPass {
