@@ -352,6 +352,27 @@ describe('TorchScript loops with a run-time count or condition lower to ONNX Loo
     await expectOutputs(model, { x: f32([1, 2]) }, { out: [1, 2] });
   });
 
+  it('rejects a run-time condition inside a vectorized loop over a string list (one condition per element)', () => {
+    expect(() => lowerForward([
+      'ys = annotate(List[str], [])',
+      'for i in range(torch.len(xs)):',
+      '  if torch.eq(xs[i], "a"):',
+      '    _0 = torch.append(ys, "A")',
+      '  else:',
+      '    _1 = torch.append(ys, xs[i])',
+      'return {"out": ys}',
+    ], [['xs', 'string', 1]], [['out', 'string', 1]])).toThrow(/a run-time condition inside a loop over a run-time list/);
+  });
+
+  it('gives up on a while over load-time values that never ends', () => {
+    expect(() => lower([
+      'i = 0',
+      'while torch.ge(i, 0):',
+      '  i = torch.add(i, 1)',
+      'return {"out": x}',
+    ], [['x', 'float32', 1]], [['out', 'float32', 1]])).toThrow(/runs more than 65536 passes/);
+  });
+
   it('rejects a body that appends to a list, naming the line', () => {
     expect(() => lower([
       'ys = annotate(List[Tensor], [])',

@@ -9,6 +9,9 @@ import { asSym } from './tensor-values.js';
 import { callOperator, type OperatorContext } from './operators.js';
 import { BoundMethod, describeValue, tuple, Lane, Namespace, PickleObject, PickleTuple, Tensor, TypeRef, Uninitialized, type PyValue } from './values.js';
 
+/** Passes a `while` on load-time values may unroll before the load gives up (a model that never ends). */
+const MAX_UNROLLED_PASSES = 1 << 16;
+
 /** `range()` with a run-time bound: the trip count and the first value (undefined for 0). */
 class RuntimeRange {
   constructor(readonly trips: Sym, readonly start?: Sym) {}
@@ -27,6 +30,8 @@ export class Interpreter implements OperatorContext {
   private readonly tensorNames = new WeakMap<Tensor, string>();
   line = 0;
   where = '';
+  /** Vectorized loop bodies being run (see `vectorized`). */
+  private vectorDepth = 0;
 
   constructor(private readonly archive: TorchScriptArchive) {
     for (const [path, module] of archive.code) {
@@ -100,7 +105,7 @@ export class Interpreter implements OperatorContext {
         return new Return(stmt.value ? this.eval(stmt.value, frame) : null);
       case 'if': {
         const test = this.eval(stmt.test, frame);
-        if (isRuntimeCondition(test)) return lowerIf(this, test, stmt, frame);
+        if (isRuntimeCondition(test)) return lowerIf(this, this.scalarCondition(test), stmt, frame);
         return this.block(this.truth(test) ? stmt.body : stmt.orelse, frame);
       }
       case 'for':
@@ -124,13 +129,15 @@ export class Interpreter implements OperatorContext {
 
   /** Unrolls while the test is known at load; from the first pass whose test is a run-time value, an ONNX Loop. */
   private whileLoop(stmt: Extract<Stmt, { kind: 'while' }>, frame: Frame): Return | undefined {
+    let passes = 0;
     for (;;) {
       const test = this.eval(stmt.test, frame);
       if (isRuntimeCondition(test)) {
-        lowerLoop(this, { test: { expr: stmt.test, initial: test } }, stmt.body, frame);
+        lowerLoop(this, { test: { expr: stmt.test, initial: this.scalarCondition(test) } }, stmt.body, frame);
         return undefined;
       }
       if (!this.truth(test)) return undefined;
+      if (++passes > MAX_UNROLLED_PASSES) throw this.fail('OP_UNSUPPORTED', `a while loop on load-time values that runs more than ${MAX_UNROLLED_PASSES} passes`);
       const r = this.block(stmt.body, frame);
       if (r) return r;
     }
@@ -158,13 +165,28 @@ export class Interpreter implements OperatorContext {
   }
 
   /**
+   * A run-time condition, where one can be lowered: inside a vectorized pass a value stands for every element
+   * at once, so a condition on it is one per element and an If cannot take it.
+   */
+  private scalarCondition(test: Sym): Sym {
+    if (this.vectorDepth > 0 || test.lane) throw this.fail('OP_UNSUPPORTED', `a run-time condition inside a loop over a run-time list (one condition per element)`);
+    return test;
+  }
+
+  /**
    * One pass standing for every element: sound only when the body maps elements and appends the results, so a
    * body that rebinds a name from before the loop (an accumulator) or returns is rejected, not lowered wrongly.
    */
   private vectorized(stmt: Extract<Stmt, { kind: 'for' }>, lane: Lane, frame: Frame): Return | undefined {
     const before = new Map(frame);
     this.assign(stmt.target, lane, frame);
-    const returned = this.block(stmt.body, frame);
+    this.vectorDepth++;
+    let returned: Return | undefined;
+    try {
+      returned = this.block(stmt.body, frame);
+    } finally {
+      this.vectorDepth--;
+    }
     if (returned) throw this.fail('OP_UNSUPPORTED', `a return inside a loop over a run-time list`);
     const targets = new Set(assignedNames([{ ...stmt, body: [] }]));
     const rebound = assignedNames(stmt.body).find((name) => !targets.has(name) && before.has(name) && frame.get(name) !== before.get(name));
@@ -255,7 +277,7 @@ export class Interpreter implements OperatorContext {
         return this.binary(e, frame);
       case 'ternary': {
         const test = this.eval(e.test, frame);
-        if (isRuntimeCondition(test)) return lowerTernary(this, test, e.then, e.otherwise, frame);
+        if (isRuntimeCondition(test)) return lowerTernary(this, this.scalarCondition(test), e.then, e.otherwise, frame);
         return this.truth(test) ? this.eval(e.then, frame) : this.eval(e.otherwise, frame);
       }
     }
