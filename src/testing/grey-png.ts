@@ -1,4 +1,6 @@
 import { unzlibSync, zlibSync } from 'fflate';
+import { concatBytes } from '../archive/concat-bytes.js';
+import { crc32 } from '../archive/crc32.js';
 
 /**
  * 8-bit greyscale PNGs (colour type 0, no interlace) for fixtures: the demo's sample digit, and pictures the demo's
@@ -15,7 +17,7 @@ export function encodeGreyPng(pixels: Uint8Array, width: number, height: number)
   view.setUint32(0, width);
   view.setUint32(4, height);
   ihdr.set([8, 0, 0, 0, 0], 8); // bit depth 8, grey, deflate, filter method 0, no interlace
-  return concat([Uint8Array.from(SIGNATURE), chunk('IHDR', ihdr), chunk('IDAT', zlibSync(rows)), chunk('IEND', new Uint8Array(0))]);
+  return concatBytes([Uint8Array.from(SIGNATURE), chunk('IHDR', ihdr), chunk('IDAT', zlibSync(rows)), chunk('IEND', new Uint8Array(0))]);
 }
 
 /** The pixels of a PNG that encodeGreyPng wrote. */
@@ -37,7 +39,7 @@ export function decodeGreyPng(png: Uint8Array): { width: number; height: number;
     if (type === 'IDAT') idat.push(data);
     at += 12 + length;
   }
-  const rows = unzlibSync(concat(idat));
+  const rows = unzlibSync(concatBytes(idat));
   const pixels = new Uint8Array(width * height);
   for (let y = 0; y < height; y++) {
     if (rows[y * (width + 1)] !== 0) throw new Error(`decodeGreyPng: row ${y} uses filter ${rows[y * (width + 1)]}; only filter 0 is read`);
@@ -47,30 +49,11 @@ export function decodeGreyPng(png: Uint8Array): { width: number; height: number;
 }
 
 function chunk(type: string, data: Uint8Array): Uint8Array {
-  const body = concat([new TextEncoder().encode(type), data]);
+  const body = concatBytes([new TextEncoder().encode(type), data]);
   const out = new Uint8Array(8 + data.length + 4);
   const view = new DataView(out.buffer);
   view.setUint32(0, data.length);
   out.set(body, 4);
   view.setUint32(8 + data.length, crc32(body));
-  return out;
-}
-
-function crc32(bytes: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (const b of bytes) {
-    crc ^= b;
-    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
-  }
-  return (crc ^ 0xffffffff) >>> 0;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
   return out;
 }

@@ -1,4 +1,5 @@
 import { NeuropodError } from '../../api/errors.js';
+import { concatBytes } from '../../archive/concat-bytes.js';
 import type { TensorSpec } from '../../spec/types.js';
 import type { DType } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -6,7 +7,7 @@ import { producerOf, type TfNode } from '../tensorflow/builder.js';
 import type { TfGraphRequest } from '../tensorflow/lower.js';
 import { GraphDefType, type AttrValueMsg } from '../tensorflow/schema.js';
 import { tensorFromTfProto, tfTypeNameOf, tfTypeOf } from '../tensorflow/tensor-proto.js';
-import { concat, type WeightsManifestEntry } from './weights.js';
+import type { WeightsManifestEntry } from './weights.js';
 
 /** A TF.js graph model as files: model.json and its one weights shard, by the paths model.json names. */
 export type TfjsModelFiles = Map<string, Uint8Array>;
@@ -35,7 +36,7 @@ interface Exported {
  */
 export function exportTfjsGraphModel(req: TfGraphRequest, spec: { inputs: TensorSpec[]; outputs: TensorSpec[] }): TfjsModelFiles {
   const { nodes, weights } = rewriteForTfjs(req);
-  const shard = concat(weights.map((w) => w.bytes));
+  const shard = concatBytes(weights.map((w) => w.bytes));
   const topology = GraphDefType.toObject(GraphDefType.fromObject({ node: nodes.map(nodeDefOf) }), { enums: String, longs: String, bytes: String });
   const modelJson = {
     format: 'graph-model',

@@ -1,4 +1,5 @@
 import { NeuropodError } from '../../api/errors.js';
+import { concatBytes } from '../../archive/concat-bytes.js';
 import { halfToFloat } from '../../tensor/float16.js';
 import { sizeOf, Tensor } from '../../tensor/tensor.js';
 
@@ -24,7 +25,7 @@ const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1,
 export async function readWeights(groups: WeightsManifestGroup[], readShard: (path: string) => Promise<Uint8Array>, source: string): Promise<Map<string, Tensor>> {
   const weights = new Map<string, Tensor>();
   for (const group of groups) {
-    const bytes = concat(await Promise.all(group.paths.map(readShard)));
+    const bytes = concatBytes(await Promise.all(group.paths.map(readShard)));
     let offset = 0;
     for (const entry of group.weights) {
       const [tensor, used] = decodeWeight(entry, bytes, offset, source);
@@ -35,16 +36,6 @@ export async function readWeights(groups: WeightsManifestGroup[], readShard: (pa
   return weights;
 }
 
-/** The parts end to end in one buffer. */
-export function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 function decodeWeight(entry: WeightsManifestEntry, bytes: Uint8Array, offset: number, source: string): [Tensor, number] {
   const where = `${source}: weight '${entry.name}'`;
