@@ -5,7 +5,7 @@ import { Rng } from '../src/testing/random-op-cases.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { convKernels } from './conv.js';
 import { convWasmKernels } from './conv-wasm.js';
-import { f32, numbers, runKernel, type LooseAttribute } from './kernel-harness.js';
+import { f32, numbers, relativeError, runKernel, type LooseAttribute } from './kernel-harness.js';
 
 let modules: WasmKernelModules;
 beforeAll(async () => {
@@ -21,15 +21,6 @@ function runWasm(op: string, inputs: (Tensor | undefined)[], attrs: Record<strin
   }
 }
 
-function relativeError(actual: Tensor, expected: Tensor): number {
-  const a = numbers(actual), e = numbers(expected);
-  let diff = 0, scale = 1;
-  e.forEach((v, i) => {
-    diff = Math.max(diff, Math.abs(a[i]! - v));
-    scale = Math.max(scale, Math.abs(v));
-  });
-  return diff / scale;
-}
 
 interface ConvCase {
   x: number[];

@@ -34,3 +34,14 @@ export function rounded(t: Tensor, digits = 5): number[] {
 
 /** Element values as plain numbers, unrounded. */
 export const numbers = (t: Tensor): number[] => Array.from(t.numeric as ArrayLike<number>, Number);
+
+/** Largest |a - b| over the largest |b| (at least 1): float32 sums in another order differ by a few ulps per term. */
+export function relativeError(actual: Tensor, expected: Tensor): number {
+  const a = numbers(actual), e = numbers(expected);
+  let diff = 0, scale = 1;
+  e.forEach((v, i) => {
+    diff = Math.max(diff, Math.abs(a[i]! - v));
+    scale = Math.max(scale, Math.abs(v));
+  });
+  return diff / scale;
+}

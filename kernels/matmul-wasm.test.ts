@@ -3,7 +3,7 @@ import { wasmKernelModules, type WasmKernelModules } from '../src/backends/wasm/
 import { WasmKernelRuntime } from '../src/backends/wasm/wasm-runtime.js';
 import { Rng } from '../src/testing/random-op-cases.js';
 import { Tensor } from '../src/tensor/tensor.js';
-import { f32, numbers, runKernel, type LooseAttribute } from './kernel-harness.js';
+import { f32, numbers, relativeError, runKernel, type LooseAttribute } from './kernel-harness.js';
 import { matmulKernels } from './matmul.js';
 import { matmulWasmKernels } from './matmul-wasm.js';
 
@@ -22,16 +22,6 @@ function runWasm(op: string, inputs: (Tensor | undefined)[], attrs: Record<strin
   }
 }
 
-/** Largest |a - b| over the largest |b| (at least 1): float32 sums in another order differ by a few ulps per term. */
-function relativeError(actual: Tensor, expected: Tensor): number {
-  const a = numbers(actual), e = numbers(expected);
-  let diff = 0, scale = 1;
-  e.forEach((v, i) => {
-    diff = Math.max(diff, Math.abs(a[i]! - v));
-    scale = Math.max(scale, Math.abs(v));
-  });
-  return diff / scale;
-}
 
 /** Sizes around the 4×8 register tile and the 64-row / 256-deep blocks. */
 const EDGES = [1, 3, 4, 5, 7, 8, 9, 17, 63, 65, 257];
