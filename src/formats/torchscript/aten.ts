@@ -9,7 +9,7 @@ import { lowerEncoderLayer, lowerMultiHeadAttention } from './transformer.js';
 import {
   asSym, cast, constFloat, constInt, constInts, itemsOf, listSym, normalizeDim, rankOf, resultType, scalarType, shapeSym,
 } from './tensor-values.js';
-import { isRuntime, type PyValue } from './values.js';
+import { isRuntime, ScannedList, type PyValue } from './values.js';
 
 /**
  * The aten -> ONNX table. A row names the aten schema's parameters (so keyword arguments land in place) and
@@ -245,6 +245,7 @@ function concat(c: OperatorContext, tensors: Py, dim: Py): Sym {
 }
 
 function stack(c: OperatorContext, tensors: Py, dim: Py): Sym {
+  if (tensors instanceof ScannedList) return stackScanned(c, tensors.stacked, dim);
   const items = itemsOf(tensors) ?? [];
   const t = resultType(items);
   const d = constInt(c, dim ?? 0n, 'stack dim');
@@ -252,6 +253,16 @@ function stack(c: OperatorContext, tensors: Py, dim: Py): Sym {
   const unsqueezed = items.map((i) => c.builder.op('Unsqueeze', [asSym(c, i, t), axes], t, undefined));
   const rank = maxRank(...items);
   return c.builder.op('Concat', unsqueezed, t, rank === undefined ? undefined : rank + 1, { axis: d });
+}
+
+/** torch.stack of a list a run-time loop appended to: the Loop's scan output with its pass axis moved to `dim`. */
+function stackScanned(c: OperatorContext, stacked: Sym, dim: Py): Sym {
+  const d = normalizeDim(c, constInt(c, dim ?? 0n, 'stack dim'), stacked.rank);
+  if (d === 0) return stacked;
+  if (stacked.rank === undefined) throw c.fail('OP_UNSUPPORTED', `stack along dim ${d} of a list of tensors of unknown rank`);
+  const perm = [...Array(stacked.rank).keys()].slice(1);
+  perm.splice(d, 0, 0);
+  return c.builder.op('Transpose', [stacked], stacked.dtype, stacked.rank, { perm });
 }
 
 function split(c: OperatorContext, x: Py, sizes: Py, dim: Py): Sym[] {

@@ -373,13 +373,33 @@ describe('TorchScript loops with a run-time count or condition lower to ONNX Loo
     ], [['x', 'float32', 1]], [['out', 'float32', 1]])).toThrow(/runs more than 65536 passes/);
   });
 
-  it('rejects a body that appends to a list, naming the line', () => {
-    expect(() => lower([
+  it('a list appended to once a pass is a scan output: torch.stack along dim 1 and len() (a relu RNN over the rows of x)', async () => {
+    // h_k = relu(h_{k-1} / 2 + x_k): [1, 0], [3.5, 4], [0, 8]; stacked along dim 1 -> [[1, 3.5, 0], [0, 4, 8]].
+    const model = lower([
+      'h = torch.zeros([2])',
+      'outs = annotate(List[Tensor], [])',
+      'for i in range(torch.size(x, 0)):',
+      '  h = torch.relu(torch.add(torch.mul(h, 0.5), torch.select(x, 0, i)))',
+      '  _0 = torch.append(outs, h)',
+      'return {"out": torch.stack(outs, 1), "last": h, "count": torch.tensor(torch.len(outs))}',
+    ], [['x', 'float32', 2]], [['out', 'float32', 2], ['last', 'float32', 1], ['count', 'int64', 0]]);
+    await expectOutputs(model, { x: f32([1, -2, 3, 4, -5, 6], [3, 2]) }, { out: [1, 3.5, 0, 0, 4, 8], last: [0, 8], count: [3] });
+    await expectOutputs(model, { x: f32([1, -2], [1, 2]) }, { out: [1, 0], last: [1, 0], count: [1] });
+    const shapes = (await runOnBoth(model, { x: f32([1, -2, 3, 4, -5, 6], [3, 2]) })).shapes;
+    expect(shapes.out).toEqual([2, 3]);
+  });
+
+  it('rejects other uses of a list a run-time loop appends to: cat, an append inside a branch, two appends a pass', () => {
+    const run = (body: string[], out = 'torch.stack(ys)') => () => lower([
       'ys = annotate(List[Tensor], [])',
       'for i in range(int(n)):',
-      '  _0 = torch.append(ys, x)',
-      'return {"out": torch.cat(ys)}',
-    ], [['x', 'float32', 1], ['n', 'int64', 0]], [['out', 'float32', 1]])).toThrow(/changes a list or dict in place \(TorchScript __torch__\.M\.forward:/);
+      ...body.map((l) => `  ${l}`),
+      `return {"out": ${out}}`,
+    ], [['x', 'float32', 1], ['n', 'int64', 0]], [['out', 'float32', 1]]);
+    expect(run(['_0 = torch.append(ys, x)'], 'torch.cat(ys)')).toThrow(/cat of a run-time list of tensors/);
+    expect(run(['_0 = torch.append(ys, x)', '_1 = torch.append(ys, x)'])).toThrow(/appends to 'ys' other than once on every pass \(TorchScript __torch__\.M\.forward:/);
+    expect(run(['if bool(torch.gt(torch.sum(x), i)):', '  _0 = torch.append(ys, x)', 'else:', '  pass'])).toThrow(/appends to 'ys' other than once on every pass/);
+    expect(run(['_0 = torch.append(ys, x)', '_1 = torch.len(ys)'])).toThrow(/aten::len/);
   });
 
   it('rejects a loop body that changes a carried tensor\'s dtype', () => {

@@ -150,6 +150,7 @@ export class Interpreter implements OperatorContext {
   private loop(stmt: Extract<Stmt, { kind: 'for' }>, frame: Frame): Return | undefined {
     const range = this.runtimeRange(stmt.iter, frame);
     if (range instanceof RuntimeRange) {
+      if (this.vectorDepth > 0) throw this.fail('OP_UNSUPPORTED', `a run-time loop inside a loop over a run-time list`);
       lowerLoop(this, { trips: range.trips, target: { expr: stmt.target, start: range.start } }, stmt.body, frame);
       return undefined;
     }

@@ -4,7 +4,7 @@ import type { Expr, Stmt } from './python/ast.js';
 import { containerSnapshot, type BlockRunner, type Frame } from './control-flow.js';
 import { Sym } from './graph-builder.js';
 import { asSym, cast, resultType, type LoweringContext } from './tensor-values.js';
-import { describeValue, Tensor, type PyValue } from './values.js';
+import { AppendTarget, describeValue, ScannedList, Tensor, type PyValue } from './values.js';
 
 /** How a run-time loop is driven: a trip count (`for i in range(n)`), a condition (`while`), or both. */
 export interface LoopDrive {
@@ -37,30 +37,45 @@ export function lowerLoop(r: BlockRunner, drive: LoopDrive, body: Stmt[], frame:
     const initial = asSym(r, v, v instanceof Sym || v instanceof Tensor ? undefined : resultType([v]));
     return { name, initial, dtype: initial.dtype, rank: initial.rank };
   });
-  let pass = traceBody(r, drive, body, frame, carried, fixed);
+  // Empty lists the body may append to (one element a pass, each a row of a scan output); other uses fail.
+  const appendedInBody = appendedNames(body);
+  const appended = [...frame].filter(([n, v]) => Array.isArray(v) && v.length === 0 && !names.includes(n) && appendedInBody.has(n)).map(([n]) => n);
+  let pass = traceBody(r, drive, body, frame, { carried, fixed, appended });
   // A carried value whose rank the body changes is traced again with its rank unknown.
   if (pass.rankChanged.length) {
     for (const c of carried) if (pass.rankChanged.includes(c.name)) c.rank = undefined;
-    pass = traceBody(r, drive, body, frame, carried, fixed);
+    pass = traceBody(r, drive, body, frame, { carried, fixed, appended });
   }
   const target = targetName(drive);
   if (target) frame.delete(target);
-  // Nothing carried out: the body has no effect (and ONNX Loop needs at least one output).
-  if (carried.length === 0) return;
+  // Nothing flows out: the body has no effect (and ONNX Loop needs at least one output).
+  if (carried.length + pass.scans.length === 0) return;
   const b = r.builder;
-  const outputs = carried.map(() => b.fresh('Loop'));
+  const outputs = [...carried, ...pass.scans].map(() => b.fresh('Loop'));
   const trips = drive.trips ? nonNegativeScalar(r, drive.trips) : undefined;
   const cond = drive.test ? cast(r, scalarOf(r, drive.test.initial), 'bool') : undefined;
   b.node('Loop', [trips, cond, ...carried.map((c) => c.initial)], outputs, { body: { type: 'graph', value: pass.graph } });
   carried.forEach((c, i) => frame.set(c.name, new Sym(outputs[i]!, c.dtype, c.rank)));
+  pass.scans.forEach((s, i) => {
+    const stacked = new Sym(outputs[carried.length + i]!, s.item.dtype, s.item.rank === undefined ? undefined : s.item.rank + 1);
+    frame.set(s.name, new ScannedList(stacked));
+  });
 }
 
 interface BodyPass {
   graph: Graph;
   rankChanged: string[];
+  /** Lists appended to once a pass, with the element (a body value). */
+  scans: { name: string; item: Sym }[];
 }
 
-function traceBody(r: BlockRunner, drive: LoopDrive, body: Stmt[], frame: Frame, carried: Carried[], fixed: string[]): BodyPass {
+interface BodyNames {
+  carried: Carried[];
+  fixed: string[];
+  appended: string[];
+}
+
+function traceBody(r: BlockRunner, drive: LoopDrive, body: Stmt[], frame: Frame, { carried, fixed, appended }: BodyNames): BodyPass {
   const b = r.builder;
   const nodes: Node[] = [];
   const iteration = new Sym(b.fresh('iteration'), 'int64', 0);
@@ -68,7 +83,10 @@ function traceBody(r: BlockRunner, drive: LoopDrive, body: Stmt[], frame: Frame,
   const inputs = carried.map((c) => new Sym(b.fresh(c.name), c.dtype, c.rank));
   const local: Frame = new Map(frame);
   carried.forEach((c, i) => local.set(c.name, inputs[i]));
+  const targets = appended.map((name) => [name, new AppendTarget()] as const);
+  for (const [name, t] of targets) local.set(name, t);
   const snapshot = containerSnapshot(frame);
+  let scans: BodyPass['scans'] = [];
   const outputs = b.capture(nodes, () => {
     if (drive.target) bindTarget(r, drive.target, iteration, local);
     if (r.block(body, local)) throw r.fail('OP_UNSUPPORTED', `a return inside a run-time loop`);
@@ -76,16 +94,27 @@ function traceBody(r: BlockRunner, drive: LoopDrive, body: Stmt[], frame: Frame,
     for (const name of fixed) {
       if (local.get(name) !== frame.get(name)) throw r.fail('OP_UNSUPPORTED', `a run-time loop that rebinds '${name}' (${describeValue(frame.get(name))}) to a new value each pass`);
     }
+    scans = targets.filter(([, t]) => t.appends.length > 0).map(([name, t]) => ({ name, item: scanItem(r, name, t, nodes) }));
     const condOut = drive.test ? nextCondition(r, drive.test.expr, local) : condIn;
     return [condOut, ...carried.map((c) => carriedOut(r, c, local.get(c.name)))];
   });
   const rankChanged = carried.filter((c, i) => c.rank !== undefined && outputs[i + 1]!.rank !== c.rank).map((c) => c.name);
-  const outInfos = b.capture(nodes, () => outputs.map((o) => {
+  const outInfos = b.capture(nodes, () => [...outputs, ...scans.map((s) => s.item)].map((o) => {
     const [name] = b.node('Identity', [o], 1);
     return { name: name!, type: { kind: 'tensor' as const, dtype: o.dtype } };
   }));
   const info = (s: Sym): ValueInfo => ({ name: s.name, type: { kind: 'tensor', dtype: s.dtype, ...(s.rank === undefined ? {} : { shape: new Array(s.rank).fill(null) }) } });
-  return { graph: { name: b.fresh('loop_body'), nodes, inputs: [iteration, condIn, ...inputs].map(info), outputs: outInfos, initializers: new Map() }, rankChanged };
+  return { graph: { name: b.fresh('loop_body'), nodes, inputs: [iteration, condIn, ...inputs].map(info), outputs: outInfos, initializers: new Map() }, rankChanged, scans };
+}
+
+/** The one element a pass appends to a list, appended on every pass (not inside a branch). */
+function scanItem(r: BlockRunner, name: string, target: AppendTarget, bodyNodes: Node[]): Sym {
+  const [first] = target.appends;
+  if (target.appends.length !== 1 || first!.nodes !== bodyNodes) {
+    throw r.fail('OP_UNSUPPORTED', `a run-time loop that appends to '${name}' other than once on every pass`);
+  }
+  if (!(first!.item instanceof Sym || first!.item instanceof Tensor)) throw r.fail('OP_UNSUPPORTED', `a run-time loop that appends ${describeValue(first!.item)} to '${name}'`);
+  return asSym(r, first!.item);
 }
 
 function bindTarget(r: BlockRunner, target: NonNullable<LoopDrive['target']>, iteration: Sym, frame: Frame): void {
@@ -181,4 +210,22 @@ export function deriveIndex(r: LoweringContext, index: PyValue, start: PyValue, 
   const b = r.builder;
   const scaled = step === 1n ? asSym(r, index, 'int64') : b.op('Mul', [asSym(r, index, 'int64'), asSym(r, step, 'int64')], 'int64', 0);
   return b.op('Add', [asSym(r, start, 'int64'), scaled], 'int64', 0);
+}
+
+/** Names of lists the block appends to (`torch.append(ys, v)`, `ys.append(v)`), nested blocks included. */
+function appendedNames(body: Stmt[]): Set<string> {
+  const names = new Set<string>();
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(visit);
+    else if (value && typeof value === 'object') {
+      const e = value as Expr;
+      if (e.kind === 'call' && e.callee.kind === 'attr' && e.callee.name === 'append') {
+        const list = e.callee.object.kind === 'name' && e.callee.object.id !== 'torch' ? e.callee.object : e.args[0];
+        if (list?.kind === 'name') names.add(list.id);
+      }
+      Object.values(value).forEach(visit);
+    }
+  };
+  visit(body);
+  return names;
 }

@@ -1,7 +1,7 @@
 import { markRaised } from './control-flow.js';
 import type { OperatorContext, OperatorRow } from './operators.js';
 import { asSym, cast, itemsOf, listSym, SCALAR_TYPES } from './tensor-values.js';
-import { Lane, PickleTuple, Spread, Sym, Tensor, isRuntime, tuple, type PyValue } from './values.js';
+import { AppendTarget, Lane, PickleTuple, ScannedList, Spread, Sym, Tensor, isRuntime, tuple, type PyValue } from './values.js';
 
 /**
  * Operators on Python-level values (ints, floats, strings, lists, dicts) known at load: computed here. A list
@@ -40,6 +40,7 @@ function listLength(c: OperatorContext, list: Py): Py {
     // Only a list of strings (a 1-D string tensor) is vectorized over; a tensor's rows are walked by an ONNX Loop.
     return new Sym(length.name, 'int64', 0, list.dtype === 'string' ? list : undefined);
   }
+  if (list instanceof ScannedList) return listLength(c, list.stacked);
   const items = itemsOf(list);
   if (!items && list instanceof Map) return BigInt(list.size);
   if (typeof list === 'string') return BigInt(list.length);
@@ -114,7 +115,11 @@ const floorDivide = (x: bigint, y: bigint) => {
 
 export const PYTHON_OPS: Record<string, OperatorRow> = {
   'aten::len': row('self', (c, [list]) => listLength(c, list)),
-  'aten::append': row('self el', (_c, [list, item]) => {
+  'aten::append': row('self el', (c, [list, item]) => {
+    if (list instanceof AppendTarget) {
+      list.appends.push({ item, nodes: c.builder.nodes });
+      return list;
+    }
     if (!Array.isArray(list)) return undefined;
     list.push(item instanceof Sym && item.lane ? new Spread(item) : item);
     return list;

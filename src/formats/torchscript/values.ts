@@ -20,6 +20,19 @@ export class Lane {
   constructor(readonly list: Sym) {}
 }
 
+/**
+ * An empty list that a run-time loop's body may only append to (a stand-in while the body is traced): each
+ * append is recorded with the node list it happened in, so a conditional append is told apart.
+ */
+export class AppendTarget {
+  readonly appends: { item: PyValue; nodes: unknown }[] = [];
+}
+
+/** The list a run-time loop built by appending one element a pass: a Loop scan output [passes, ...element]. */
+export class ScannedList {
+  constructor(readonly stacked: Sym) {}
+}
+
 /** `uninitialized(T)`: a value the compiler guarantees is never read on the path that binds it. */
 export class Uninitialized {}
 
@@ -60,6 +73,8 @@ export function isRuntime(v: PyValue): boolean {
 export function describeValue(v: PyValue): string {
   if (v === null) return 'None';
   if (v instanceof Uninitialized) return 'an uninitialized value';
+  if (v instanceof ScannedList) return 'a list built by a run-time loop';
+  if (v instanceof AppendTarget) return 'a list a run-time loop appends to';
   if (v instanceof Sym) return `a ${v.dtype} tensor`;
   if (v instanceof Tensor) return `a constant ${v.dtype} tensor`;
   if (v instanceof PickleObject) return `a ${v.className} object`;
