@@ -19,7 +19,10 @@ fn tanh_f32(x: f32) -> f32 {
 fn pow_f32(a: f32, b: f32) -> f32 {
   if (b == 2.0) { return a * a; }
   if (b == 1.0) { return a; }
-  if (a >= 0.0 || b != round(b)) { return pow(a, b); }
+  if (a >= 0.0) { return pow(a, b); }
+  // A negative base with a fractional exponent is NaN (C pow); WGSL leaves pow of a negative base undefined
+  // (SwiftShader returns |a|^b) and has no NaN constant, so the bits are built from a runtime value.
+  if (b != round(b)) { return bitcast<f32>(0x7fc00000u | (bitcast<u32>(a) & 0u)); }
   let r = pow(-a, b);
   return select(r, -r, abs(b % 2.0) == 1.0);
 }

@@ -66,6 +66,8 @@ function fuseActivations(graph: Graph, steps: GpuStep[], producers: ReadonlyMap<
   const stepOf = new Map(steps.map((s) => [s.node, s]));
   for (const step of steps) {
     const out = step.node.outputs[0];
+    // A step already fused into its producer never runs on its own, so it cannot take an epilogue of its own.
+    if (step.skip) continue;
     if (!step.gpu?.fusesEpilogue || !out || outputs.has(out) || counts.get(out) !== 1 || step.node.outputs.slice(1).some((o) => o !== '')) continue;
     const consumer = steps.find((s) => !s.skip && s.node.inputs[0] === out && s.node.inputs.slice(1).every((n) => n !== out));
     if (!consumer || consumer.node.outputs.length !== 1 || stepOf.get(consumer.node) === step) continue;
