@@ -28,12 +28,13 @@ declare module 'vitest' {
 /**
  * How close each backend must come to onnxruntime-node. cpu and wasm compute in float32 like onnxruntime's CPU
  * provider, in another summation order: their largest error on these models is 1.7e-6 (docs/testing.md), so
- * atol 1e-5 leaves a margin of 6. webgpu may use other instruction sequences (fma, fast math, f16).
+ * atol 1e-5 leaves a margin of 6. webgpu's largest on SwiftShader is 1.8e-6 (super-resolution); a real GPU may
+ * fuse multiply-adds or use f16, so it gets rtol 1e-3, atol 1e-4 (onnxruntime-web's own webgpu threshold is abs 1e-3).
  */
 const TOLERANCE: Record<BackendName, CompareOptions> = {
   cpu: { rtol: 1e-4, atol: 1e-5 },
   wasm: { rtol: 1e-4, atol: 1e-5 },
-  webgpu: { rtol: 1e-2, atol: 1e-3 },
+  webgpu: { rtol: 1e-3, atol: 1e-4 },
 };
 /** The server against the references stored with the models (authored, torch 1.13, or onnxruntime 1.30). */
 const REFERENCE_TOLERANCE: CompareOptions = { rtol: 1e-3, atol: 1e-4 };
