@@ -77,7 +77,7 @@ export function perfMarkdown(report: BenchReport, sizes: BundleSize[] | undefine
     `- WebGPU adapter: ${report.gpu ? Object.values(report.gpu).filter(Boolean).join(' / ') || 'present (no info)' : 'none'}${report.options.realGpu ? '' : ' (SwiftShader: a CPU emulation of a GPU, so WebGPU figures here say nothing about real GPUs)'}`,
     `- Runs: ${report.options.runs} timed after ${report.options.warmup} warm-up, ${report.options.threads} thread(s) for every engine; agreement: |x - ref| <= ${report.options.atol} + ${report.options.rtol}·|ref|`,
     '- Load: until the engine\'s load/create resolves (fetch, import, kernel and pipeline compilation: WebGPU pipelines are compiled at load). First run: from then to the first output in JS memory. Cold start: the two together.',
-    '- Cold start: from the start of load to the first output in JS memory. Peak memory: the largest of two samples (after the first run, after the timed runs) of `performance.measureUserAgentSpecificMemory()` where available, else the JS heap.',
+    '- Peak memory: the largest of two samples (after the first run, after the timed runs) of `performance.measureUserAgentSpecificMemory()` where available, else the JS heap.',
     '',
     `![median latency](${svgName})`,
     '',
@@ -91,7 +91,7 @@ export function perfMarkdown(report: BenchReport, sizes: BundleSize[] | undefine
     '',
     ...(report.gemm ? gemmSection(report) : []),
     ...(sizes
-      ? ['## Download size', '', table(['engine', 'backend', 'bytes', 'gzipped', 'files'], sizes.map((s) => [s.engine, s.backend, String(s.bytes), String(s.gzipBytes), s.files.map((f) => f.split('/').pop()).join(', ') + (s.missing.length ? ` (missing: ${s.missing.join(', ')})` : '')])), '']
+      ? ['## Download size', '', table(['engine', 'backend', 'bytes', 'gzipped', 'files'], sizes.map((s) => [s.engine, s.backend, String(s.bytes), String(s.gzipBytes), (s.files.length > 4 ? `index.js and ${s.files.length - 1} chunks` : s.files.map((f) => f.split('/').pop()).join(', ')) + (s.missing.length ? ` (missing: ${s.missing.join(', ')})` : '')])), '']
       : []),
   ].join('\n');
 }
