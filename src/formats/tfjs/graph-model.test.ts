@@ -37,7 +37,8 @@ describe.skipIf(!hasShared)('TF.js layers models match tfjs 4.22 CPU outputs (rt
 
 describe.skipIf(!hasShared)('TF.js repository models give the values load_predict_test.ts expects (EXPECTED.json)', () => {
   const root = sharedPath('models/tfjs-repo/e2e/integration_tests/load_predict_data');
-  const expected = JSON.parse(readFileSync(join(root, 'EXPECTED.json'), 'utf8'));
+  // Read only when the suite runs: a skipped describe's body still runs to collect its tests.
+  const expected = hasShared ? JSON.parse(readFileSync(join(root, 'EXPECTED.json'), 'utf8')) : {};
 
   it('layers_model (Embedding + GRU with go_backwards and hard_sigmoid)', async () => {
     const imported = await importModel(join(root, 'layers_model'));
