@@ -234,9 +234,10 @@ describe('load() of a Neuropod package', () => {
     const config = text(JSON.stringify(CONFIG));
     const manifest = { files: { 'config.json': await sha256Hex(text('something else')) }, manifest_version: 1 };
     const bytes = zipSync({ 'config.json': config, 'manifest.json': text(JSON.stringify(manifest)), '0/data/model.onnx': ADDITION_ONNX });
+    const actual = await sha256Hex(config); // before load() starts, so its rejection is handled at once
     await expect(load(bytes)).rejects.toMatchObject({
       code: 'MANIFEST_MISMATCH',
-      message: `'config.json' in Uint8Array does not match manifest.json: its sha256 is ${await sha256Hex(config)}, the manifest says ${manifest.files['config.json']}`,
+      message: `'config.json' in Uint8Array does not match manifest.json: its sha256 is ${actual}, the manifest says ${manifest.files['config.json']}`,
     });
   });
 
