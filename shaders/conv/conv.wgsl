@@ -1,24 +1,9 @@
 // Conv as an implicit GEMM per (batch, group): Y[m, p] = W[m, k] x X_col[k, p] with k = (input channel, tap) and
 // p the output position; X_col is never built, its tile is gathered from the image (zeros in the padding). Same
 // 64x64 tiling and 4x4 register blocks as matmul.wgsl; 1-D and 2-D convs are 3-D ones with unit leading dims.
-struct Params {
-  act: vec4<f32>,
-  dims: vec4<u32>,
-  image: vec4<u32>,
-  grid: vec4<u32>,
-  kernel: vec4<u32>,
-  strides: vec4<u32>,
-  dilations: vec4<u32>,
-  pads: vec4<i32>,
-}
+{{conv/params}}
 
-@group(0) @binding(0) var<uniform> u: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> w: array<f32>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
-@group(0) @binding(4) var<storage, read_write> y: array<f32>;
-
-{{MATH}}
+{{elementwise/math}}
 {{EPILOGUE}}
 
 var<workgroup> a_tile: array<vec4<f32>, 256>;

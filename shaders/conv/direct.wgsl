@@ -1,23 +1,8 @@
 // Conv one output element a thread, for few input channels a group (depthwise above all), where a GEMM tile
 // would be mostly empty. Same parameters as conv.wgsl; dims = (M per group, positions, K, has_bias).
-struct Params {
-  act: vec4<f32>,
-  dims: vec4<u32>,
-  image: vec4<u32>,
-  grid: vec4<u32>,
-  kernel: vec4<u32>,
-  strides: vec4<u32>,
-  dilations: vec4<u32>,
-  pads: vec4<i32>,
-}
+{{conv/params}}
 
-@group(0) @binding(0) var<uniform> u: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> w: array<f32>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
-@group(0) @binding(4) var<storage, read_write> y: array<f32>;
-
-{{MATH}}
+{{elementwise/math}}
 {{EPILOGUE}}
 
 @compute @workgroup_size(64)

@@ -13,7 +13,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read> b_data: array<f32>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 
-{{MATH}}
+{{elementwise/math}}
 {{EPILOGUE}}
 
 @compute @workgroup_size(64)

@@ -9,7 +9,7 @@ struct Params {
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 
-{{MATH}}
+{{elementwise/math}}
 {{EPILOGUE}}
 
 @compute @workgroup_size(64)

@@ -18,7 +18,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
-{{MATH}}
+{{elementwise/math}}
 {{EPILOGUE}}
 
 @compute @workgroup_size(64)

@@ -20,7 +20,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
-{{MATH}}
+{{elementwise/math}}
 {{EPILOGUE}}
 
 // [k][m / 4] and [k][n / 4] slices of the current K step.

@@ -1,14 +1,16 @@
 import { NeuropodError } from '../../api/errors.js';
 import { WGSL, type ShaderName } from './wgsl.generated.js';
 
-/** A WGSL template from shaders/ with its `{{SLOT}}`s filled; a slot left open is a bug, said at once. */
+/**
+ * A WGSL template from shaders/ with its slots filled: `{{family/name}}` includes that shader file (shared math,
+ * shared parameter blocks), `{{SLOT}}` takes `fills[SLOT]`. A slot left open is a bug, said at once.
+ */
 export function shaderSource(name: ShaderName, fills: Record<string, string> = {}): string {
-  const text = WGSL[name].replace(/\{\{([A-Z_]+)\}\}/g, (slot, key: string) => {
-    const fill = key === 'MATH' ? WGSL['elementwise/math'] : fills[key];
+  return WGSL[name].replace(/\{\{([A-Za-z_-]+\/[A-Za-z_-]+|[A-Z_]+)\}\}/g, (slot, key: string) => {
+    const fill = key.includes('/') ? (WGSL as Record<string, string>)[key] : fills[key];
     if (fill === undefined) throw new NeuropodError('INFERENCE_FAILED', `webgpu: shader ${name} needs a fill for ${slot}`);
     return fill;
   });
-  return text;
 }
 
 /**

@@ -18,6 +18,16 @@ describe('WGSL sources', () => {
     expect(() => shaderSource('elementwise/unary', { EXPR: 'v' })).toThrowError(expect.objectContaining({ code: 'INFERENCE_FAILED', message: 'webgpu: shader elementwise/unary needs a fill for {{EPILOGUE}}' }));
   });
 
+  it('includes a shader file where a template names it: both conv shaders take one Params block', () => {
+    const epilogue = { EPILOGUE: 'fn epilogue(v: f32, act: vec4<f32>) -> f32 { return v; }' };
+    for (const name of ['conv/conv', 'conv/direct'] as const) {
+      const filled = shaderSource(name, epilogue);
+      expect(filled).toContain(WGSL['conv/params'].slice(WGSL['conv/params'].indexOf('struct Params')));
+      expect(filled).toContain('fn erf_f32');
+      expect(filled).not.toMatch(/\{\{/);
+    }
+  });
+
   it('packs uniforms as vec4s: f32, u32, i32 and zero-padded dims', () => {
     const bytes = new UniformWriter().f32(1.5).u32(7, 8).i32(-2).dims8([3, 4, 5]).bytes();
     expect(bytes.byteLength).toBe(80);
