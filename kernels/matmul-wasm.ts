@@ -38,10 +38,10 @@ function wasmGemm(rt: WasmKernelRuntime, inputs: (Value | undefined)[], ctx: Ker
   if ((transB ? bc : br) !== k) return undefined;
   return rt.call(() => {
     const pa = rt.derived(A, `gemmA:${transA}:${alpha}`, packedASize(m, k), (at) => {
-      rt.gemm.pack_a(rt.tempValues(A), transA ? 1 : k, transA ? m : 1, m, k, at, alpha);
+      rt.gemm.pack_a(rt.readOnce(A), transA ? 1 : k, transA ? m : 1, m, k, at, alpha);
     });
     const pb = rt.derived(B, `gemmB:${transB}`, packedBSize(k, n), (at) => {
-      rt.gemm.pack_b(rt.tempValues(B), transB ? 1 : n, transB ? k : 1, k, n, at);
+      rt.gemm.pack_b(rt.readOnce(B), transB ? 1 : n, transB ? k : 1, k, n, at);
     });
     const y = rt.temp(m * n), start = gemmStart(rt, y, m, n, C, beta);
     if (!start) return undefined;
@@ -73,8 +73,8 @@ function wasmMatMul(rt: WasmKernelRuntime, inputs: (Value | undefined)[]): Tenso
     const y = rt.temp(count * m * n);
     if (sizeOf(bBatch) === 1) {
       const rows = count * m;
-      const pa = rt.derived(A, 'matmulA', packedASize(rows, k), (at) => rt.gemm.pack_a(rt.tempValues(A), k, 1, rows, k, at, 1));
-      const pb = rt.derived(B, 'matmulB:0', packedBSize(k, n), (at) => rt.gemm.pack_b(rt.tempValues(B), n, 1, k, n, at));
+      const pa = rt.derived(A, 'matmulA', packedASize(rows, k), (at) => rt.gemm.pack_a(rt.readOnce(A), k, 1, rows, k, at, 1));
+      const pb = rt.derived(B, 'matmulB:0', packedBSize(k, n), (at) => rt.gemm.pack_b(rt.readOnce(B), n, 1, k, n, at));
       rt.gemm.gemm(rows, n, k, pa, pb, y, n, NO_CLAMP.lo, NO_CLAMP.hi, rt.tile, 0, GEMM_START.zero);
     } else {
       const aMap = broadcastIndexMap(aBatch, batch), bMap = broadcastIndexMap(bBatch, batch);

@@ -171,6 +171,15 @@ export class WasmKernelRuntime {
     return this.tempCopy(t.data as Float32Array);
   }
 
+  /**
+   * `t`'s values for a step that reads them once (packing): a resident tensor where it is (reading `data` would
+   * copy it out of wasm memory and back in), anything else as a scratch copy (a constant's raw copy is not kept).
+   */
+  readOnce(t: Tensor): number {
+    if (t instanceof ResidentTensor && this.resident.has(t)) return t.block!;
+    return this.tempValues(t);
+  }
+
   /** The current float view of the heap (take it after the allocations it must see: growth replaces it). */
   f32(): Float32Array {
     return this.modules.heap.f32();
