@@ -10,6 +10,12 @@ export interface GemmExports {
     bias: number, mode: number): void;
 }
 
+/** wasm/gemv.wat: C = start + A·B for 1 to 3 rows, A read in place (row stride lda), B packed as for gemm; tmp: 32 bytes. */
+export interface GemvExports {
+  gemv(m: number, n: number, k: number, a: number, lda: number, pb: number, c: number, ldc: number, lo: number, hi: number, tmp: number,
+    bias: number, mode: number): void;
+}
+
 /** gemm's `mode`: what C holds before the product is added. */
 export const GEMM_START = { c: 0, rowBias: 1, columnBias: 2, zero: 3 } as const;
 
@@ -45,6 +51,7 @@ export interface ExpExports {
 export interface WasmKernelModules {
   heap: WasmHeap;
   gemm: GemmExports;
+  gemv: GemvExports;
   conv: ConvExports;
   elementwise: ElementwiseExports;
   pool: PoolExports;
@@ -81,9 +88,9 @@ async function instantiateAll(): Promise<WasmKernelModules> {
   const heap = new WasmHeap();
   const imports = { env: { memory: heap.memory } };
   const instantiate = async (name: string) => (await WebAssembly.instantiate(bytesOf(name), imports)).instance.exports;
-  const [gemm, conv, elementwise, pool, exp] = await Promise.all(['gemm', 'conv', 'elementwise', 'pool', 'exp'].map(instantiate));
+  const [gemm, gemv, conv, elementwise, pool, exp] = await Promise.all(['gemm', 'gemv', 'conv', 'elementwise', 'pool', 'exp'].map(instantiate));
   return {
-    heap, gemm: gemm as unknown as GemmExports, conv: conv as unknown as ConvExports,
+    heap, gemm: gemm as unknown as GemmExports, gemv: gemv as unknown as GemvExports, conv: conv as unknown as ConvExports,
     elementwise: elementwise as unknown as ElementwiseExports, pool: pool as unknown as PoolExports,
     exp: exp as unknown as ExpExports, tile: heap.alloc(128),
   };

@@ -3,7 +3,7 @@ import type { Node } from '../../graph/ir.js';
 import type { Value } from '../../graph/value.js';
 import type { Shape, Tensor } from '../../tensor/tensor.js';
 import { ResidentTensor } from './resident-tensor.js';
-import type { ConvExports, ElementwiseExports, GemmExports, ExpExports, PoolExports, WasmKernelModules } from './wasm-modules-instance.js';
+import type { ConvExports, ElementwiseExports, GemmExports, GemvExports, ExpExports, PoolExports, WasmKernelModules } from './wasm-modules-instance.js';
 
 /** Floats a packed A (4-row panels) of m×k takes. */
 export function packedASize(m: number, k: number): number {
@@ -24,6 +24,7 @@ export function packedBSize(k: number, n: number): number {
  */
 export class WasmKernelRuntime {
   readonly gemm: GemmExports;
+  readonly gemv: GemvExports;
   readonly conv: ConvExports;
   readonly elementwise: ElementwiseExports;
   readonly pool: PoolExports;
@@ -47,6 +48,7 @@ export class WasmKernelRuntime {
     private readonly nodes: ReadonlySet<Node> = new Set(),
   ) {
     this.gemm = modules.gemm;
+    this.gemv = modules.gemv;
     this.conv = modules.conv;
     this.elementwise = modules.elementwise;
     this.pool = modules.pool;
