@@ -120,11 +120,21 @@
   (func (export "im2col_pack") (param $x i32) (param $C i32) (param $H i32) (param $W i32) (param $kh i32) (param $kw i32)
         (param $sh i32) (param $sw i32) (param $pt i32) (param $pl i32) (param $dh i32) (param $dw i32)
         (param $OH i32) (param $OW i32) (param $dst i32)
+    (call $im2col_pack_cols (local.get $x) (local.get $C) (local.get $H) (local.get $W) (local.get $kh) (local.get $kw)
+      (local.get $sh) (local.get $sw) (local.get $pt) (local.get $pl) (local.get $dh) (local.get $dw)
+      (local.get $OH) (local.get $OW) (local.get $dst) (i32.const 0) (i32.mul (local.get $OH) (local.get $OW))))
+
+  ;; The panels of output positions [j0, j1) only (j0 a multiple of 8), the first written at dst: one thread's
+  ;; share of the B panels (src/backends/wasm/thread-pool.ts), the same bytes im2col_pack writes there.
+  (func $im2col_pack_cols (export "im2col_pack_cols") (param $x i32) (param $C i32) (param $H i32) (param $W i32) (param $kh i32) (param $kw i32)
+        (param $sh i32) (param $sw i32) (param $pt i32) (param $pl i32) (param $dh i32) (param $dw i32)
+        (param $OH i32) (param $OW i32) (param $dst i32) (param $j0 i32) (param $j1 i32)
     (local $P i32) (local $K i32) (local $j i32) (local $ow0 i32)
     (local.set $P (i32.mul (local.get $OH) (local.get $OW)))
     (local.set $K (i32.mul (local.get $C) (i32.mul (local.get $kh) (local.get $kw))))
+    (local.set $j (local.get $j0))
     (block $done (loop $panels
-      (br_if $done (i32.ge_s (local.get $j) (local.get $P)))
+      (br_if $done (i32.ge_s (local.get $j) (local.get $j1)))
       (local.set $ow0 (i32.rem_u (local.get $j) (local.get $OW)))
       (local.set $dst
         (if (result i32) (i32.and (i32.le_s (i32.add (local.get $j) (i32.const 8)) (local.get $P))
