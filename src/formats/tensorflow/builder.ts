@@ -12,6 +12,8 @@ export interface TfNode {
   inputs: string[];
   controls: string[];
   attr: Record<string, AttrValueMsg>;
+  /** A TF1 while loop or cond collapsed into one node by the frame analysis (control-flow.ts). */
+  region?: unknown;
 }
 
 /** "node" and "node:0" name one tensor; "^node" is a control edge. */
@@ -48,32 +50,75 @@ const HANDLE = 'handle:';
 /**
  * Collects IR nodes, constants and graph inputs while TF nodes are lowered one by one in dependency order.
  * TF tensor names ("node:0") map to IR value names; most map to themselves, aliases (Identity) to another.
+ *
+ * A child builder lowers the nodes of one subgraph (a Loop body, an If branch): TF outputs lowered there get the
+ * child's `scope` as a prefix (the same TF node may be lowered in several scopes), a tensor it did not lower
+ * resolves in its parent (an outer-scope value of the subgraph), and constants, variables and names are the
+ * root's. A child may share its parent's node list (a second lowering of the same nodes in the same graph).
  */
 export class GraphBuilder {
-  readonly nodes: Node[] = [];
-  readonly initializers = new Map<string, Tensor>();
+  readonly nodes: Node[];
+  readonly initializers: Map<string, Tensor>;
   readonly inputs: ValueInfo[] = [];
-  readonly variables = new Map<string, VariableFlow>();
+  readonly variables: Map<string, VariableFlow>;
   /** TF.js keeps Const values in its weights manifest, by node name. */
-  readonly weights = new Map<string, Tensor>();
+  readonly weights: Map<string, Tensor>;
   /** Placeholders a spec input feeds: TF tensor name -> the spec's name. */
-  readonly feeds = new Map<string, string>();
+  readonly feeds: Map<string, string>;
+  /** Const nodes already made initializers, by node name (a node lowered in several scopes is one constant). */
+  readonly constants: Map<string, string>;
   private readonly aliases = new Map<string, string>();
-  private counter = 0;
+  private readonly lowered = new Set<string>();
+  private readonly refVariables: Set<string>;
+  private readonly counter: { next: number };
+  /** How each TF node is lowered (the op table and the caller's extra ops), for regions lowered later. */
+  lowerer: (node: TfNode) => (n: NodeLowering) => void;
 
-  constructor(readonly source: string) {}
+  constructor(
+    readonly source: string,
+    readonly parent?: GraphBuilder,
+    readonly scope = '',
+    nodes?: Node[],
+  ) {
+    this.nodes = nodes ?? [];
+    this.initializers = parent?.initializers ?? new Map();
+    this.variables = parent?.variables ?? new Map();
+    this.weights = parent?.weights ?? new Map();
+    this.feeds = parent?.feeds ?? new Map();
+    this.constants = parent?.constants ?? new Map();
+    this.refVariables = parent?.refVariables ?? new Set();
+    this.counter = parent?.counter ?? { next: 0 };
+    this.lowerer = parent?.lowerer ?? ((node) => {
+      throw new NeuropodError('OP_UNSUPPORTED', `${source}: no lowering is set up for node '${node.name}'`);
+    });
+  }
+
+  /** A builder for a subgraph under this one; `shareNodes` emits into this builder's node list. */
+  child(scope: string, shareNodes = false): GraphBuilder {
+    return new GraphBuilder(this.source, this, scope, shareNodes ? this.nodes : undefined);
+  }
+
+  /** The IR name of TF tensor `tensor` when a node lowered in this builder writes it. */
+  scoped(tensor: string): string {
+    return this.scope + tensor;
+  }
+
+  /** Marks a TF node as lowered here: its outputs resolve to this scope's names. */
+  lowering(node: string): void {
+    this.lowered.add(node);
+  }
 
   /** The IR value a TF tensor name refers to now (a ref variable reads its current value). */
   valueOf(tensor: string): string {
-    const v = this.aliases.get(tensor) ?? tensor;
+    const own = this.aliases.get(tensor);
+    if (own === undefined && this.parent && !this.lowered.has(producerOf(tensor))) return this.parent.valueOf(tensor);
+    const v = own ?? this.scoped(tensor);
     if (v.startsWith(HANDLE)) {
       const flow = this.variables.get(v.slice(HANDLE.length));
       if (flow && this.refVariables.has(flow.name)) return flow.current;
     }
     return v;
   }
-
-  private readonly refVariables = new Set<string>();
 
   alias(tensor: string, value: string): void {
     if (tensor !== value) this.aliases.set(tensor, value);
@@ -102,11 +147,11 @@ export class GraphBuilder {
   }
 
   fresh(hint: string): string {
-    return `${hint}__${this.counter++}`;
+    return `${hint}__${this.counter.next++}`;
   }
 
   addNode(opType: string, inputs: string[], outputs: string[], attrs: Record<string, AttributeValue>, name: string, domain = ''): void {
-    this.nodes.push({ name, opType, domain, inputs, outputs, attributes: attributes(attrs) });
+    this.nodes.push({ name: this.scope + name, opType, domain, inputs, outputs, attributes: attributes(attrs) });
   }
 
   addInput(name: string, dtype: DType, shape: (number | string | null)[] | undefined): void {
@@ -115,6 +160,7 @@ export class GraphBuilder {
 
   /** A variable node: its output is a handle (resource variables) or a ref that reads as the value (TF1). */
   declareVariable(node: string, dtype: DType, shape: number[] | undefined, ref: boolean): string {
+    if (this.parent) throw new NeuropodError('OP_UNSUPPORTED', `${this.source}: variable '${node}' is created inside a loop or cond, which this engine does not lower`);
     const input = `state:${node}`;
     this.variables.set(node, { name: node, dtype, input, current: input, mutated: false });
     if (ref) this.refVariables.add(node);
@@ -123,14 +169,21 @@ export class GraphBuilder {
   }
 
   variableOf(tensor: string, where: string): VariableFlow {
-    const v = this.aliases.get(tensor) ?? tensor;
+    const v = this.valueOfHandle(tensor);
     const flow = v.startsWith(HANDLE) ? this.variables.get(v.slice(HANDLE.length)) : undefined;
     if (!flow) throw new NeuropodError('MODEL_INVALID', `${where}: input '${tensor}' is not a variable`);
     return flow;
   }
 
+  /** A tensor's value without reading a ref variable through it (the handle itself). */
+  private valueOfHandle(tensor: string): string {
+    const own = this.aliases.get(tensor);
+    if (own === undefined && this.parent && !this.lowered.has(producerOf(tensor))) return this.parent.valueOfHandle(tensor);
+    return own ?? this.scoped(tensor);
+  }
+
   graph(name: string, outputs: ValueInfo[]): Graph {
-    return { name, nodes: this.nodes, inputs: this.inputs, outputs, initializers: this.initializers };
+    return { name, nodes: this.nodes, inputs: this.inputs, outputs, initializers: this.parent ? new Map() : this.initializers };
   }
 }
 
@@ -144,6 +197,7 @@ export class NodeLowering {
     readonly node: TfNode,
   ) {
     this.attrs = new TfAttrs(node.attr, `${node.op} node '${node.name}'`);
+    builder.lowering(node.name);
   }
 
   get where(): string {
@@ -181,14 +235,19 @@ export class NodeLowering {
     return Array.from(this.requireConstant(i, what).numeric as ArrayLike<number | bigint>, Number);
   }
 
-  /** TF's output i of this node. */
-  output(i = 0): string {
+  /** TF's name of output i of this node. */
+  tfOutput(i = 0): string {
     return `${this.node.name}:${i}`;
+  }
+
+  /** The IR name output i of this node has when a lowering writes it (TF's name, scoped in a subgraph). */
+  output(i = 0): string {
+    return this.builder.scoped(this.tfOutput(i));
   }
 
   /** Makes TF output i an alias of an IR value already there. */
   produce(i: number, value: string): void {
-    this.builder.alias(this.output(i), value);
+    this.builder.alias(this.tfOutput(i), value);
   }
 
   /** Adds an IR node; outputs default to one fresh name. Returns the output names. */

@@ -4,6 +4,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import type { StateBinding } from '../importer.js';
 import { GraphBuilder, NodeLowering, producerOf, type TfNode } from './builder.js';
 import { loweringFor, type Lowering } from './ops.js';
+import { collapseControlFlow } from './control-flow.js';
 import { foldTransposes } from './transpose-folding.js';
 
 /** StringConcat, the newest op a lowering emits, is opset 20. */
@@ -37,7 +38,8 @@ export interface LoweredTfGraph {
 
 /** Lowers the part of a TF graph that the requested outputs need to one IR model named by the spec. */
 export function lowerTfGraph(req: TfGraphRequest): LoweredTfGraph {
-  const byName = new Map(req.nodes.map((n) => [n.name, n]));
+  const nodes = collapseControlFlow(req.nodes);
+  const byName = new Map(nodes.map((n) => [n.name, n]));
   for (const b of [...req.inputs, ...req.outputs]) {
     if (!byName.has(producerOf(b.tensor))) {
       throw new NeuropodError('MODEL_INVALID', `${req.source}: '${b.name}' maps to tensor '${b.tensor}', and the graph has no node '${producerOf(b.tensor)}'`);
@@ -47,6 +49,7 @@ export function lowerTfGraph(req: TfGraphRequest): LoweredTfGraph {
   const lowering = (node: TfNode) => req.extraOps?.[node.op] ?? loweringFor(node.op, node.name);
   for (const node of order) lowering(node);
   const builder = new GraphBuilder(req.source);
+  builder.lowerer = lowering;
   for (const [k, v] of req.weights ?? []) builder.weights.set(k, v);
   for (const b of req.inputs) builder.feeds.set(b.tensor, b.name);
   for (const node of order) lowering(node)(new NodeLowering(builder, node));
@@ -77,7 +80,7 @@ function dependencyOrder(byName: Map<string, TfNode>, roots: string[], fed: Set<
         const dep = byName.get(name);
         if (!dep) throw new NeuropodError('MODEL_INVALID', `node '${top[0].name}' reads '${name}', which the graph does not have`);
         const s = state.get(name);
-        if (s === 'open') throw new NeuropodError('MODEL_INVALID', `the graph has a cycle through node '${name}' (TF1 while loops are not lowered)`);
+        if (s === 'open') throw new NeuropodError('MODEL_INVALID', `the graph has a cycle through node '${name}' (not a TF1 while loop)`);
         if (!s) {
           state.set(name, 'open');
           stack.push([dep, 0]);

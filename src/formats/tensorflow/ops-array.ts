@@ -23,13 +23,17 @@ function axisOf(n: NodeLowering, i: number): number {
 }
 
 function constNode(n: NodeLowering): void {
+  const known = n.builder.constants.get(n.node.name);
+  if (known) return n.produce(0, known);
   const weight = n.builder.weights.get(n.node.name);
   const value = weight ?? n.attrs.tensor('value');
-  n.produce(0, n.builder.addConstant(value, n.node.name));
+  const name = n.builder.addConstant(value, n.node.name);
+  n.builder.constants.set(n.node.name, name);
+  n.produce(0, name);
 }
 
 function placeholder(n: NodeLowering): void {
-  const feed = n.builder.feeds.get(n.output(0));
+  const feed = n.builder.feeds.get(n.tfOutput(0));
   if (!feed && n.node.op === 'PlaceholderWithDefault') {
     n.produce(0, n.input(0));
     return;

@@ -1,3 +1,4 @@
+import { NeuropodError } from '../../api/errors.js';
 import type { NodeLowering } from './builder.js';
 
 type Lowering = (n: NodeLowering) => void;
@@ -21,6 +22,7 @@ function read(n: NodeLowering): void {
 /** `combine` is the ONNX op applied to (old value, operand); undefined replaces the value. */
 function assign(combine?: 'Add' | 'Sub'): Lowering {
   return (n) => {
+    if (n.builder.parent) throw new NeuropodError('OP_UNSUPPORTED', `${n.where} assigns a variable inside a loop or cond, which this engine does not lower`);
     const flow = n.builder.variableOf(n.node.inputs[0]!, n.where);
     const operand = n.input(1);
     const next = combine ? n.op(combine, [flow.current, operand]) : n.op('Identity', [operand]);

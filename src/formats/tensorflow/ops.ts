@@ -4,6 +4,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import { ir } from './attr.js';
 import type { NodeLowering } from './builder.js';
 import { ARRAY_OPS } from './ops-array.js';
+import { CONTROL_OPS } from './ops-control.js';
 import { NN_OPS } from './ops-nn.js';
 import { STATE_OPS } from './ops-state.js';
 
@@ -93,6 +94,7 @@ export const OPS: Record<string, Lowering> = {
   ...ARRAY_OPS,
   ...NN_OPS,
   ...STATE_OPS,
+  ...CONTROL_OPS,
 };
 
 /**

@@ -1,0 +1,294 @@
+import { zipSync } from 'fflate';
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { convert } from '../../api/convert.js';
+import { load } from '../../api/model.js';
+import type { Graph } from '../../graph/ir.js';
+import { tensor, type Tensor } from '../../tensor/tensor.js';
+import { GraphDefType } from './schema.js';
+import { constant, cond, DT, op, placeholder, whileLoop, type NodeJson } from './tf1-graphs.js';
+
+interface Spec {
+  name: string;
+  dtype: string;
+  shape: (number | null)[];
+}
+
+const text = (s: string) => new TextEncoder().encode(s);
+
+/** A frozen-graph Neuropod package: spec names map to the tensors given. */
+function tfPackage(nodes: NodeJson[], inputs: [Spec, string][], outputs: [Spec, string][]): Uint8Array {
+  const config = { name: 'control_flow', platform: 'tensorflow', input_spec: inputs.map(([s]) => s), output_spec: outputs.map(([s]) => s) };
+  const mapping = Object.fromEntries([...inputs, ...outputs].map(([s, t]) => [s.name, t]));
+  return zipSync({
+    'config.json': text(JSON.stringify(config)),
+    '0/config.json': text(JSON.stringify({ node_name_mapping: mapping, init_op_names: [] })),
+    '0/data/model.pb': GraphDefType.encode(GraphDefType.fromObject({ node: nodes })).finish(),
+  });
+}
+
+const plain = (t: Tensor) => Array.from(t.data as ArrayLike<unknown>, (v) => (typeof v === 'bigint' ? Number(v) : v));
+
+async function onCpu(pkg: Uint8Array, feeds: Record<string, Tensor>) {
+  const model = await load(pkg, { backend: 'cpu' });
+  const out = await model.infer(feeds);
+  return Object.fromEntries(Object.entries(out).map(([k, t]) => [k, { shape: [...t.shape], data: plain(t) }]));
+}
+
+async function onOnnxRuntime(pkg: Uint8Array, feeds: Record<string, Tensor>) {
+  const session = await ort.InferenceSession.create((await convert(pkg, 'onnx')).get('model.onnx')!);
+  const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, new ort.Tensor(t.dtype as 'float32', t.data as Float32Array, [...t.shape])]));
+  const out = await session.run(ortFeeds);
+  return Object.fromEntries(Object.entries(out).map(([k, t]) => [k, { shape: [...t.dims], data: Array.from(t.data as ArrayLike<unknown>, (v) => (typeof v === 'bigint' ? Number(v) : v)) }]));
+}
+
+async function opTypes(pkg: Uint8Array): Promise<string[]> {
+  const { openModel } = await import('../../api/open-model.js');
+  const opened = await openModel(pkg);
+  const walk = (g: Graph): string[] => g.nodes.flatMap((n) => [n.opType, ...[...n.attributes.values()].flatMap((a) => (a.type === 'graph' ? walk(a.value) : []))]);
+  return walk(opened.imported!.model.graph);
+}
+
+/** Checks one case on the cpu backend and on onnxruntime-node after convert --to onnx, against hand-computed values. */
+async function expectBoth(pkg: Uint8Array, feeds: Record<string, Tensor>, expected: Record<string, { shape: number[]; data: unknown[] }>) {
+  expect(await onCpu(pkg, feeds)).toEqual(expected);
+  expect(await onOnnxRuntime(pkg, feeds)).toEqual(expected);
+}
+
+const i32 = (v: number[], shape: number[] = []) => tensor(new Int32Array(v), shape);
+const f32 = (v: number[], shape: number[]) => tensor(new Float32Array(v), shape);
+
+/** i = 0; while i < 10: i = i + 1 */
+function counter(limit: number) {
+  const loop = whileLoop({
+    prefix: 'while',
+    vars: [{ init: 'Const', t: DT.int32 }],
+    cond: (s) => {
+      s.nodes.push(constant(`${s.prefix}/Less/y`, DT.int32, [limit], [], [s.pivot]), op(`${s.prefix}/Less`, 'Less', [s.vars[0]!, `${s.prefix}/Less/y`], DT.int32));
+      return `${s.prefix}/Less`;
+    },
+    body: (s) => {
+      s.nodes.push(constant(`${s.prefix}/add/y`, DT.int32, [1], [], [s.pivot]), op(`${s.prefix}/add`, 'Add', [s.vars[0]!, `${s.prefix}/add/y`], DT.int32));
+      return [`${s.prefix}/add`];
+    },
+  });
+  return [constant('Const', DT.int32, [0]), ...loop.nodes, op('out', 'Identity', [loop.exits[0]!], DT.int32)];
+}
+
+const scalarSpec = (name: string, dtype = 'int32'): Spec => ({ name, dtype, shape: [] });
+
+describe('TF1 tf.while_loop -> ONNX Loop (cpu backend and onnxruntime-node after convert --to onnx)', () => {
+  it('the counter loop i < 10: i + 1 gives 10, as one Loop', async () => {
+    const pkg = tfPackage(counter(10), [], [[scalarSpec('out'), 'out:0']]);
+    expect(await opTypes(pkg)).toEqual(expect.arrayContaining(['Loop', 'Less', 'Add']));
+    await expectBoth(pkg, {}, { out: { shape: [], data: [10] } });
+  });
+
+  it('two carried values and two invariants: acc += x * i for i < n (x = [1, 2, 3], n = 4 gives [6, 12, 18] and i = 4)', async () => {
+    const loop = whileLoop({
+      prefix: 'while',
+      vars: [{ init: 'zero', t: DT.int32 }, { init: 'acc0', t: DT.float }],
+      invariants: [{ value: 'n', t: DT.int32 }, { value: 'x', t: DT.float }],
+      cond: (s) => {
+        s.nodes.push(op(`${s.prefix}/Less`, 'Less', [s.vars[0]!, s.invariants[0]!], DT.int32));
+        return `${s.prefix}/Less`;
+      },
+      body: (s) => {
+        const p = s.prefix;
+        s.nodes.push(
+          constant(`${p}/add/y`, DT.int32, [1], [], [s.pivot]),
+          op(`${p}/add`, 'Add', [s.vars[0]!, `${p}/add/y`], DT.int32),
+          { name: `${p}/Cast`, op: 'Cast', input: [s.vars[0]!], attr: { SrcT: { type: DT.int32 }, DstT: { type: DT.float } } },
+          op(`${p}/mul`, 'Mul', [s.invariants[1]!, `${p}/Cast`], DT.float),
+          op(`${p}/add_1`, 'AddV2', [s.vars[1]!, `${p}/mul`], DT.float),
+        );
+        return [`${p}/add`, `${p}/add_1`];
+      },
+    });
+    const nodes = [placeholder('x', DT.float, [3]), placeholder('n', DT.int32, []), constant('zero', DT.int32, [0]), constant('acc0', DT.float, [0, 0, 0], [3]), ...loop.nodes];
+    const pkg = tfPackage(
+      nodes,
+      [[{ name: 'x', dtype: 'float32', shape: [3] }, 'x:0'], [scalarSpec('n'), 'n:0']],
+      [[{ name: 'acc', dtype: 'float32', shape: [3] }, `${loop.exits[1]}:0`], [scalarSpec('i'), `${loop.exits[0]}:0`]],
+    );
+    await expectBoth(pkg, { x: f32([1, 2, 3], [3]), n: i32([4]) }, { acc: { shape: [3], data: [6, 12, 18] }, i: { shape: [], data: [4] } });
+    // Zero iterations: the condition is false on the initial values, the loop gives them back.
+    await expectBoth(pkg, { x: f32([1, 2, 3], [3]), n: i32([0]) }, { acc: { shape: [3], data: [0, 0, 0] }, i: { shape: [], data: [0] } });
+  });
+
+  it('a tf.cond inside the loop body: i < 5, acc + i when i is even else acc - 1 gives 6 - 2 = 4', async () => {
+    const loop = whileLoop({
+      prefix: 'while',
+      vars: [{ init: 'zero', t: DT.int32 }, { init: 'zero', t: DT.int32 }],
+      cond: (s) => {
+        s.nodes.push(constant(`${s.prefix}/Less/y`, DT.int32, [5], [], [s.pivot]), op(`${s.prefix}/Less`, 'Less', [s.vars[0]!, `${s.prefix}/Less/y`], DT.int32));
+        return `${s.prefix}/Less`;
+      },
+      body: (s) => {
+        const p = s.prefix;
+        s.nodes.push(
+          constant(`${p}/FloorMod/y`, DT.int32, [2], [], [s.pivot]),
+          op(`${p}/FloorMod`, 'FloorMod', [s.vars[0]!, `${p}/FloorMod/y`], DT.int32),
+          constant(`${p}/Equal/y`, DT.int32, [0], [], [s.pivot]),
+          op(`${p}/Equal`, 'Equal', [`${p}/FloorMod`, `${p}/Equal/y`], DT.int32),
+        );
+        const c = cond({
+          prefix: `${p}/cond`,
+          pred: `${p}/Equal`,
+          types: [DT.int32],
+          whenTrue: (b) => {
+            b.nodes.push(op(`${b.prefix}/add`, 'Add', [b.read(s.vars[1]!, DT.int32), b.read(s.vars[0]!, DT.int32)], DT.int32));
+            return [`${b.prefix}/add`];
+          },
+          whenFalse: (b) => {
+            b.nodes.push(constant(`${b.prefix}/sub/y`, DT.int32, [1], [], [b.pivot]), op(`${b.prefix}/sub`, 'Sub', [b.read(s.vars[1]!, DT.int32), `${b.prefix}/sub/y`], DT.int32));
+            return [`${b.prefix}/sub`];
+          },
+        });
+        s.nodes.push(...c.nodes, constant(`${p}/add/y`, DT.int32, [1], [], [s.pivot]), op(`${p}/add`, 'Add', [s.vars[0]!, `${p}/add/y`], DT.int32));
+        return [`${p}/add`, c.outputs[0]!];
+      },
+    });
+    const pkg = tfPackage([constant('zero', DT.int32, [0]), ...loop.nodes], [], [[scalarSpec('acc'), `${loop.exits[1]}:0`]]);
+    expect(await opTypes(pkg)).toEqual(expect.arrayContaining(['Loop', 'If']));
+    await expectBoth(pkg, {}, { acc: { shape: [], data: [4] } });
+  });
+
+  it('a while over a tensor: the sum of the rows of x, with n = tf.shape(x)[0] (3 rows, and no rows)', async () => {
+    const loop = whileLoop({
+      prefix: 'while',
+      vars: [{ init: 'zero', t: DT.int32 }, { init: 'zeros', t: DT.float }],
+      invariants: [{ value: 'strided_slice', t: DT.int32 }, { value: 'x', t: DT.float }],
+      cond: (s) => {
+        s.nodes.push(op(`${s.prefix}/Less`, 'Less', [s.vars[0]!, s.invariants[0]!], DT.int32));
+        return `${s.prefix}/Less`;
+      },
+      body: (s) => {
+        const p = s.prefix;
+        s.nodes.push(
+          constant(`${p}/GatherV2/axis`, DT.int32, [0], [], [s.pivot]),
+          { name: `${p}/GatherV2`, op: 'GatherV2', input: [s.invariants[1]!, s.vars[0]!, `${p}/GatherV2/axis`], attr: { Tparams: { type: DT.float }, Tindices: { type: DT.int32 }, Taxis: { type: DT.int32 }, batch_dims: { i: 0 } } },
+          op(`${p}/add_1`, 'AddV2', [s.vars[1]!, `${p}/GatherV2`], DT.float),
+          constant(`${p}/add/y`, DT.int32, [1], [], [s.pivot]),
+          op(`${p}/add`, 'AddV2', [s.vars[0]!, `${p}/add/y`], DT.int32),
+        );
+        return [`${p}/add`, `${p}/add_1`];
+      },
+    });
+    const nodes = [
+      placeholder('x', DT.float, [-1, 2]),
+      { name: 'Shape', op: 'Shape', input: ['x'], attr: { T: { type: DT.float }, out_type: { type: DT.int32 } } },
+      constant('strided_slice/stack', DT.int32, [0], [1]),
+      constant('strided_slice/stack_1', DT.int32, [1], [1]),
+      constant('strided_slice/stack_2', DT.int32, [1], [1]),
+      {
+        name: 'strided_slice', op: 'StridedSlice', input: ['Shape', 'strided_slice/stack', 'strided_slice/stack_1', 'strided_slice/stack_2'],
+        attr: { T: { type: DT.int32 }, Index: { type: DT.int32 }, shrink_axis_mask: { i: 1 }, begin_mask: { i: 0 }, end_mask: { i: 0 }, ellipsis_mask: { i: 0 }, new_axis_mask: { i: 0 } },
+      },
+      constant('zero', DT.int32, [0]),
+      constant('zeros', DT.float, [0, 0], [2]),
+      ...loop.nodes,
+    ];
+    const pkg = tfPackage(nodes, [[{ name: 'x', dtype: 'float32', shape: [null, 2] }, 'x:0']], [[{ name: 'sum', dtype: 'float32', shape: [2] }, `${loop.exits[1]}:0`]]);
+    await expectBoth(pkg, { x: f32([1, 2, 3, 4, 5, 6], [3, 2]) }, { sum: { shape: [2], data: [9, 12] } });
+    await expectBoth(pkg, { x: f32([], [0, 2]) }, { sum: { shape: [2], data: [0, 0] } });
+  });
+
+  it('nested loops: for i < 3, an inner loop j < i adds 1 to a count the outer loop carries (0 + 1 + 2 = 3)', async () => {
+    const outer = whileLoop({
+      prefix: 'while',
+      vars: [{ init: 'zero', t: DT.int32 }, { init: 'zero', t: DT.int32 }],
+      cond: (s) => {
+        s.nodes.push(constant(`${s.prefix}/Less/y`, DT.int32, [3], [], [s.pivot]), op(`${s.prefix}/Less`, 'Less', [s.vars[0]!, `${s.prefix}/Less/y`], DT.int32));
+        return `${s.prefix}/Less`;
+      },
+      body: (s) => {
+        const p = s.prefix;
+        s.nodes.push(constant(`${p}/Const`, DT.int32, [0], [], [s.pivot]));
+        const inner = whileLoop({
+          prefix: `${p}/while`,
+          vars: [{ init: `${p}/Const`, t: DT.int32 }, { init: s.vars[1]!, t: DT.int32 }],
+          invariants: [{ value: s.vars[0]!, t: DT.int32 }],
+          cond: (t) => {
+            t.nodes.push(op(`${t.prefix}/Less`, 'Less', [t.vars[0]!, t.invariants[0]!], DT.int32));
+            return `${t.prefix}/Less`;
+          },
+          body: (t) => {
+            t.nodes.push(
+              constant(`${t.prefix}/add/y`, DT.int32, [1], [], [t.pivot]),
+              op(`${t.prefix}/add`, 'Add', [t.vars[0]!, `${t.prefix}/add/y`], DT.int32),
+              op(`${t.prefix}/add_1`, 'Add', [t.vars[1]!, `${t.prefix}/add/y`], DT.int32),
+            );
+            return [`${t.prefix}/add`, `${t.prefix}/add_1`];
+          },
+        });
+        s.nodes.push(...inner.nodes, constant(`${p}/add/y`, DT.int32, [1], [], [s.pivot]), op(`${p}/add`, 'Add', [s.vars[0]!, `${p}/add/y`], DT.int32));
+        return [`${p}/add`, inner.exits[1]!];
+      },
+    });
+    const pkg = tfPackage([constant('zero', DT.int32, [0]), ...outer.nodes], [], [[scalarSpec('count'), `${outer.exits[1]}:0`], [scalarSpec('i'), `${outer.exits[0]}:0`]]);
+    expect((await opTypes(pkg)).filter((t) => t === 'Loop')).toHaveLength(2);
+    await expectBoth(pkg, {}, { count: { shape: [], data: [3] }, i: { shape: [], data: [3] } });
+  });
+});
+
+describe('TF1 tf.cond -> ONNX If', () => {
+  /** out, other = tf.cond(k > 0, lambda: (x * 2, x + 1), lambda: (x - 1, [7.0, 8.0])) (Neuropod specs have no bool) */
+  function twoOutputs() {
+    const c = cond({
+      prefix: 'cond',
+      pred: 'Greater',
+      types: [DT.float, DT.float],
+      whenTrue: (b) => {
+        const x = b.read('x', DT.float);
+        b.nodes.push(
+          constant('cond/mul/y', DT.float, [2], [], [b.pivot]), op('cond/mul', 'Mul', [x, 'cond/mul/y'], DT.float),
+          constant('cond/add/y', DT.float, [1], [], [b.pivot]), op('cond/add', 'AddV2', [x, 'cond/add/y'], DT.float),
+        );
+        return ['cond/mul', 'cond/add'];
+      },
+      whenFalse: (b) => {
+        b.nodes.push(constant('cond/sub/y', DT.float, [1], [], [b.pivot]), op('cond/sub', 'Sub', [b.read('x', DT.float), 'cond/sub/y'], DT.float), constant('cond/Const', DT.float, [7, 8], [2], [b.pivot]));
+        return ['cond/sub', 'cond/Const'];
+      },
+    });
+    return tfPackage(
+      [placeholder('x', DT.float, [2]), placeholder('k', DT.int32, []), constant('Greater/y', DT.int32, [0]), op('Greater', 'Greater', ['k', 'Greater/y'], DT.int32), ...c.nodes],
+      [[{ name: 'x', dtype: 'float32', shape: [2] }, 'x:0'], [scalarSpec('k'), 'k:0']],
+      [[{ name: 'out', dtype: 'float32', shape: [2] }, `${c.outputs[0]}:0`], [{ name: 'other', dtype: 'float32', shape: [2] }, `${c.outputs[1]}:0`]],
+    );
+  }
+
+  it('two outputs of one cond are one If; each branch computes its own values (true and false)', async () => {
+    const pkg = twoOutputs();
+    expect((await opTypes(pkg)).filter((t) => t === 'If')).toHaveLength(1);
+    const x = f32([3, -1], [2]);
+    await expectBoth(pkg, { x, k: i32([1]) }, { out: { shape: [2], data: [6, -2] }, other: { shape: [2], data: [4, 0] } });
+    await expectBoth(pkg, { x, k: i32([0]) }, { out: { shape: [2], data: [2, -2] }, other: { shape: [2], data: [7, 8] } });
+  });
+});
+
+describe('TF1 control flow this engine cannot lower fails at load naming the node', () => {
+  const lowered = async (nodes: NodeJson[], out: string) => {
+    const pkg = tfPackage(nodes, [], [[scalarSpec('out'), out]]);
+    return load(pkg, { backend: 'cpu' }).then(() => undefined, (e: unknown) => e as Error & { code: string });
+  };
+
+  it('a Merge whose inputs are not the two branches of one cond', async () => {
+    const nodes = [constant('a', DT.int32, [1]), constant('b', DT.int32, [2]), op('m', 'Merge', ['a', 'b'], DT.int32, { N: { i: 2 } })];
+    const error = await lowered(nodes, 'm:0');
+    expect(error).toMatchObject({ code: 'OP_UNSUPPORTED', message: expect.stringContaining("Merge node 'm' does not join the two branches of one tf.cond") });
+  });
+
+  it('a loop frame without a LoopCond', async () => {
+    const nodes = counter(3).filter((n) => n.op !== 'LoopCond').map((n) => (n.op === 'Switch' ? { ...n, input: [n.input![0]!, 'while/Less'] } : n));
+    const error = await lowered(nodes, 'out:0');
+    expect(error).toMatchObject({ code: 'OP_UNSUPPORTED', message: "loop frame 'while/while_context' has 0 LoopCond nodes; a tf.while_loop has one" });
+  });
+
+  it('a cycle that no NextIteration closes', async () => {
+    const nodes = [constant('a', DT.int32, [1]), op('x', 'Add', ['a', 'y'], DT.int32), op('y', 'Add', ['x', 'a'], DT.int32), op('s', 'Switch', ['y', 'a'], DT.int32)];
+    const error = await lowered(nodes, 'y:0');
+    expect(error).toMatchObject({ code: 'OP_UNSUPPORTED', message: expect.stringMatching(/^the graph has a cycle through node '[xy]' that is not a TF1 while loop/) });
+  });
+});
