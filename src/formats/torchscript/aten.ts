@@ -4,12 +4,15 @@ import { floatAttr, Sym } from './graph-builder.js';
 import type { OperatorContext, OperatorRow } from './operators.js';
 import { linear } from './linear.js';
 import { deriveIndex, rangeLength } from './loops.js';
+import { INDEXING_OPS } from './indexing.js';
 import { lowerRecurrent } from './recurrent.js';
+import { clampTensor, TENSOR_OPS, unboundPiece } from './tensor-ops.js';
+import { VISION_OPS } from './vision.js';
 import { lowerEncoderLayer, lowerMultiHeadAttention } from './transformer.js';
 import {
   asSym, cast, constFloat, constInt, constInts, itemsOf, listSym, normalizeDim, rankOf, resultType, scalarType, shapeSym,
 } from './tensor-values.js';
-import { isRuntime, ScannedList, type PyValue } from './values.js';
+import { isRuntime, ScannedList, Unbound, type PyValue } from './values.js';
 
 /**
  * The aten -> ONNX table. A row names the aten schema's parameters (so keyword arguments land in place) and
@@ -103,6 +106,8 @@ function truncate(c: OperatorContext, q: Sym): Sym {
 
 function clip(c: OperatorContext, x: Py, min: Py, max: Py): Sym {
   const s = asSym(c, x);
+  // Clip takes scalar bounds only; a tensor bound (clamp(x, min=t)) broadcasts, so it is Max / Min.
+  if ([min, max].some((v) => (v instanceof Sym || v instanceof Tensor) && v.rank !== 0)) return clampTensor(c, x, min, max);
   const bound = (v: Py) => (v === null || v === undefined ? undefined : asSym(c, v, s.dtype));
   return c.builder.op('Clip', [s, bound(min), bound(max)], s.dtype, s.rank);
 }
@@ -147,15 +152,6 @@ function pool(op: 'MaxPool' | 'AveragePool'): Lower {
       if (args[6] !== null && args[6] !== undefined) throw c.fail('OP_UNSUPPORTED', 'avg_pool divisor_override');
     }
     return c.builder.op(op, [input], input.dtype, input.rank, attrs);
-  };
-}
-
-function adaptivePool(op: 'GlobalAveragePool' | 'GlobalMaxPool'): Lower {
-  return (c, [x, size]) => {
-    const out = constInts(c, size, 'adaptive pool output size');
-    if (out.some((d) => d !== 1)) throw c.fail('OP_UNSUPPORTED', `adaptive pooling to [${out.join(', ')}] (only to 1s, as classifiers use it)`);
-    const input = asSym(c, x);
-    return c.builder.op(op, [input], input.dtype, input.rank);
   };
 }
 
@@ -408,10 +404,6 @@ export const ATEN_OPS: Record<string, OperatorRow> = {
   'aten::relu6': row('self', (c, [x]) => clip(c, x, 0, 6)),
   'aten::hardtanh': row('self min_val max_val', (c, [x, min, max]) => clip(c, x, min ?? -1, max ?? 1)),
   'aten::clamp': row('self min max', (c, [x, min, max]) => clip(c, x, min, max)),
-  'aten::where': row('condition self other', (c, [cond, a, b]) => {
-    const t = resultType([a, b]);
-    return c.builder.op('Where', [asSym(c, cond, 'bool'), asSym(c, a, t), asSym(c, b, t)], t, maxRank(cond, a, b));
-  }),
   'aten::masked_fill': row('self mask value', (c, [x, mask, value]) => {
     const s = asSym(c, x);
     return c.builder.op('Where', [asSym(c, mask, 'bool'), asSym(c, value, s.dtype), s], s.dtype, s.rank);
@@ -460,9 +452,6 @@ export const ATEN_OPS: Record<string, OperatorRow> = {
   'aten::avg_pool1d': row('self kernel_size stride padding ceil_mode count_include_pad', pool('AveragePool')),
   'aten::avg_pool2d': row('self kernel_size stride padding ceil_mode count_include_pad divisor_override', pool('AveragePool')),
   'aten::avg_pool3d': row('self kernel_size stride padding ceil_mode count_include_pad divisor_override', pool('AveragePool')),
-  'aten::adaptive_avg_pool1d': row('self output_size', adaptivePool('GlobalAveragePool')),
-  'aten::adaptive_avg_pool2d': row('self output_size', adaptivePool('GlobalAveragePool')),
-  'aten::adaptive_max_pool2d': row('self output_size', adaptivePool('GlobalMaxPool')),
   'aten::softmax': row('self dim dtype', softmax('Softmax')),
   'aten::log_softmax': row('self dim dtype', softmax('LogSoftmax')),
   'aten::mean': row('self dim keepdim dtype', reduce('ReduceMean')),
@@ -514,15 +503,7 @@ export const ATEN_OPS: Record<string, OperatorRow> = {
   'aten::numel': row('self', (c, [x]) => c.builder.op('Size', [asSym(c, x)], 'int64', 0)),
   'aten::slice': row('self dim start end step', (c, args) => slice(c, args)),
   'aten::select': row('self dim index', (c, [x, dim, index]) => select(c, x, dim, index)),
-  'aten::__getitem__': row('self index', (c, [x, index]) => (x instanceof Sym && (typeof index === 'bigint' || isIndexScalar(index)) ? select(c, x, 0n, index) : undefined)),
-  'aten::index': row('self indices', (c, [x, indices]) => {
-    const list = itemsOf(indices) ?? [];
-    if (list.length !== 1 || list[0] === null) throw c.fail('OP_UNSUPPORTED', 'advanced indexing other than one index tensor on dim 0');
-    const s = asSym(c, x);
-    const idx = asSym(c, list[0]);
-    if (idx.dtype === 'bool') throw c.fail('OP_UNSUPPORTED', 'boolean-mask indexing (the result shape depends on the data)');
-    return c.builder.op('Gather', [s, cast(c, idx, 'int64')], s.dtype, s.rank === undefined || idx.rank === undefined ? undefined : s.rank - 1 + idx.rank, { axis: 0 });
-  }),
+  'aten::__getitem__': row('self index', (c, [x, index]) => (x instanceof Unbound && typeof index === 'bigint' ? unboundPiece(c, x, index) : x instanceof Sym && (typeof index === 'bigint' || isIndexScalar(index)) ? select(c, x, 0n, index) : undefined)),
   'aten::embedding': row('weight indices padding_idx scale_grad_by_freq sparse', (c, [w, ids]) => {
     const weight = asSym(c, w);
     const indices = asSym(c, ids);
@@ -564,4 +545,7 @@ export const ATEN_OPS: Record<string, OperatorRow> = {
   'aten::scaled_dot_product_attention': row('query key value attn_mask dropout_p is_causal scale', (c, args) => attention(c, args)),
   'aten::lstm': row('input hx params has_biases num_layers dropout train bidirectional batch_first', (c, args) => lowerRecurrent(c, 'LSTM', args)),
   'aten::gru': row('input hx params has_biases num_layers dropout train bidirectional batch_first', (c, args) => lowerRecurrent(c, 'GRU', args)),
+  ...INDEXING_OPS,
+  ...TENSOR_OPS,
+  ...VISION_OPS,
 };

@@ -11,6 +11,12 @@ export class Return {
 
 export type Frame = Map<string, PyValue>;
 
+/**
+ * Frames that are copies for a branch or loop body: an in-place op rebinds its tensor in the frames of the calls
+ * it runs inside, up to and including the first such copy (the frame outside keeps the value from before).
+ */
+export const scopeFrames = new WeakSet<Frame>();
+
 /** What lowering a run-time `if` / loop needs from the interpreter. */
 export interface BlockRunner extends LoweringContext {
   block(body: Stmt[], frame: Frame): Return | undefined;
@@ -46,6 +52,7 @@ export function lowerIf(r: BlockRunner, condition: Sym, stmt: Extract<Stmt, { ki
   const before = containerSnapshot(frame);
   const run = (body: Stmt[]): Branch | Error => {
     const branch: Branch = { nodes: [], frame: new Map(frame) };
+    scopeFrames.add(branch.frame);
     try {
       branch.returned = r.builder.capture(branch.nodes, () => r.block(body, branch.frame));
     } catch (error) {

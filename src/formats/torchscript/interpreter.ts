@@ -3,11 +3,12 @@ import type { ClassDef, Expr, FunctionDef, Stmt } from './python/ast.js';
 import type { TorchScriptArchive } from './archive.js';
 import { LEGACY_MODULE_CLASS } from './archive.js';
 import { GraphBuilder, Sym } from './graph-builder.js';
-import { isRuntimeCondition, lowerIf, lowerTernary, markRaised, Return, type Frame } from './control-flow.js';
+import { isRuntimeCondition, lowerIf, lowerTernary, markRaised, Return, scopeFrames, type Frame } from './control-flow.js';
+import { unboundPieces } from './tensor-ops.js';
 import { assignedNames, lowerLoop } from './loops.js';
 import { asSym } from './tensor-values.js';
 import { callOperator, type OperatorContext } from './operators.js';
-import { BoundMethod, describeValue, tuple, Lane, Namespace, PickleObject, PickleTuple, Tensor, TypeRef, Uninitialized, type PyValue } from './values.js';
+import { BoundMethod, describeValue, tuple, Lane, Namespace, PickleObject, PickleTuple, Tensor, TypeRef, Unbound, Uninitialized, type PyValue } from './values.js';
 
 /** Passes a `while` on load-time values may unroll before the load gives up (a model that never ends). */
 const MAX_UNROLLED_PASSES = 1 << 16;
@@ -32,6 +33,10 @@ export class Interpreter implements OperatorContext {
   where = '';
   /** Vectorized loop bodies being run (see `vectorized`). */
   private vectorDepth = 0;
+  /** The frames of the blocks being run, innermost last (where an in-place op rebinds its tensor). */
+  private readonly frames: Frame[] = [];
+  /** Results of view ops (slice, select, view, ...), with the op: an in-place write to one would not reach its base. */
+  private readonly views = new WeakMap<Sym, string>();
 
   constructor(private readonly archive: TorchScriptArchive) {
     for (const [path, module] of archive.code) {
@@ -79,11 +84,16 @@ export class Interpreter implements OperatorContext {
   }
 
   block(body: Stmt[], frame: Frame): Return | undefined {
-    for (const stmt of body) {
-      const outcome = this.statement(stmt, frame);
-      if (outcome) return outcome;
+    this.frames.push(frame);
+    try {
+      for (const stmt of body) {
+        const outcome = this.statement(stmt, frame);
+        if (outcome) return outcome;
+      }
+      return undefined;
+    } finally {
+      this.frames.pop();
     }
-    return undefined;
   }
 
   private statement(stmt: Stmt, frame: Frame): Return | undefined {
@@ -241,6 +251,11 @@ export class Interpreter implements OperatorContext {
   }
 
   private unpack(value: PyValue, count: number): PyValue[] {
+    if (value instanceof Unbound) {
+      const pieces = unboundPieces(this, value, count);
+      for (const p of pieces) this.views.set(p, 'unbind');
+      return pieces;
+    }
     const items = value instanceof PickleTuple ? [...value.items] : Array.isArray(value) ? value : undefined;
     if (!items || items.length !== count) throw this.fail('MODEL_INVALID', `cannot unpack ${describeValue(value)} into ${count} names`);
     return items;
@@ -383,7 +398,30 @@ export class Interpreter implements OperatorContext {
   }
 
   operator(name: string, args: PyValue[], kwargs: [string, PyValue][] = [], argExprs?: Expr[]): PyValue {
-    return callOperator(this, name, args, kwargs, argExprs);
+    const result = callOperator(this, name, args, kwargs, argExprs);
+    const op = name.includes('::') ? name.slice(name.indexOf('::') + 2) : name;
+    const self = args[0];
+    if (self instanceof Sym && op.endsWith('_') && !op.endsWith('__') && result instanceof Sym && result !== self) this.rebind(self, result, op);
+    else if (self instanceof Sym && VIEW_OPS.has(op)) {
+      for (const v of Array.isArray(result) ? result : [result]) if (v instanceof Sym && v !== self) this.views.set(v, op);
+    }
+    return result;
+  }
+
+  /**
+   * An in-place op (`torch.index_put_(x, ...)`, `x.relu_()`) changes `x` for every name bound to it: the names in
+   * the frames of the enclosing calls take the result, up to the first branch or loop-body copy (whose merge
+   * makes the change an If / Loop output). A view's write would also change the tensor it views, which a graph
+   * value cannot, so that is OP_UNSUPPORTED rather than lost.
+   */
+  private rebind(old: Sym, now: Sym, op: string): void {
+    const view = this.views.get(old);
+    if (view) throw this.fail('OP_UNSUPPORTED', `in-place ${op} on the result of ${view}, a view of another tensor (the write would not reach it)`);
+    for (let i = this.frames.length - 1; i >= 0; i--) {
+      const frame = this.frames[i]!;
+      for (const [name, v] of frame) if (v === old) frame.set(name, now);
+      if (scopeFrames.has(frame)) break;
+    }
   }
 }
 
@@ -414,6 +452,13 @@ function isInstance(v: PyValue, type: string): boolean {
 
 /** Calling a type converts (`int(x)` is aten::Int). */
 const TYPE_CONVERSIONS: Record<string, string> = { int: 'Int', float: 'Float', bool: 'Bool', str: 'str' };
+
+/** aten ops whose result shares storage with their input (torch's view ops and aliases). */
+const VIEW_OPS = new Set([
+  'slice', 'select', 'view', 'view_as', 'reshape', 'transpose', 'permute', 't', 'squeeze', 'unsqueeze', 'expand', 'expand_as',
+  'narrow', 'flatten', 'unflatten', '__getitem__', 'split', 'split_with_sizes', 'chunk', 'unbind', 'diagonal', 'detach', 'alias',
+  'as_strided', 'unfold', 'movedim', 'swapaxes', 'contiguous',
+]);
 
 const PYTHON_BUILTINS = new Set(['len', 'list', 'min', 'max', 'abs', 'round', 'sum']);
 

@@ -1,10 +1,10 @@
 import type { Graph, Node, ValueInfo } from '../../graph/ir.js';
 import type { DType } from '../../tensor/dtype.js';
 import type { Expr, Stmt } from './python/ast.js';
-import { containerSnapshot, type BlockRunner, type Frame } from './control-flow.js';
+import { containerSnapshot, scopeFrames, type BlockRunner, type Frame } from './control-flow.js';
 import { Sym } from './graph-builder.js';
 import { asSym, cast, resultType, type LoweringContext } from './tensor-values.js';
-import { AppendTarget, describeValue, ScannedList, Tensor, type PyValue } from './values.js';
+import { AppendTarget, describeValue, ScannedList, Tensor, Uninitialized, type PyValue } from './values.js';
 
 /** How a run-time loop is driven: a trip count (`for i in range(n)`), a condition (`while`), or both. */
 export interface LoopDrive {
@@ -27,11 +27,15 @@ interface Carried {
 /**
  * A loop whose trip count or condition only the run time knows, as ONNX Loop. The names the body assigns that
  * exist before the loop are carried (Python numbers become 0-d tensors); names first bound in the body are local
- * to it. A body that returns, breaks, or changes a list in place is not lowered.
+ * to it. A carried `uninitialized` (the exit transform's form of a return in the body) takes the dtype the body
+ * binds to it; a name an in-place op in the body rebinds is carried too.
  */
 export function lowerLoop(r: BlockRunner, drive: LoopDrive, body: Stmt[], frame: Frame): void {
   const names = assignedNames(body).filter((n) => frame.has(n) && n !== targetName(drive));
-  const fixed = names.filter((n) => !carriable(frame.get(n)));
+  // `uninitialized(T)` before the loop (the exit transform's form of a return inside it): carried once a trace
+  // shows what the body binds there; the compiler guarantees it is never read on the path that leaves it unset.
+  const pending = names.filter((n) => frame.get(n) instanceof Uninitialized);
+  const fixed = names.filter((n) => !carriable(frame.get(n)) && !pending.includes(n));
   const carried: Carried[] = names.filter((n) => carriable(frame.get(n))).map((name) => {
     const v = frame.get(name);
     const initial = asSym(r, v, v instanceof Sym || v instanceof Tensor ? undefined : resultType([v]));
@@ -40,12 +44,24 @@ export function lowerLoop(r: BlockRunner, drive: LoopDrive, body: Stmt[], frame:
   // Empty lists the body may append to (one element a pass, each a row of a scan output); other uses fail.
   const appendedInBody = appendedNames(body);
   const appended = [...frame].filter(([n, v]) => Array.isArray(v) && v.length === 0 && !names.includes(n) && appendedInBody.has(n)).map(([n]) => n);
-  let pass = traceBody(r, drive, body, frame, { carried, fixed, appended });
-  // A carried value whose rank the body changes is traced again with its rank unknown.
-  if (pass.rankChanged.length) {
+  const names_ = { carried, fixed, appended, pending };
+  let pass = traceBody(r, drive, body, frame, names_);
+  const unsettled = () => pass.rankChanged.length + pass.bound.length + pass.mutated.length > 0;
+  for (let retrace = 0; retrace < 3 && unsettled(); retrace++) {
+    // A carried value whose rank the body changes is traced again with its rank unknown; an uninitialized name
+    // the body binds, and a name an in-place op rebinds, are carried from the next trace on.
     for (const c of carried) if (pass.rankChanged.includes(c.name)) c.rank = undefined;
-    pass = traceBody(r, drive, body, frame, { carried, fixed, appended });
+    for (const { name, dtype } of pass.bound) {
+      carried.push({ name, initial: r.builder.scalar(dtype === 'string' ? '' : 0, dtype), dtype, rank: undefined });
+      pending.splice(pending.indexOf(name), 1);
+    }
+    for (const name of pass.mutated) {
+      const initial = asSym(r, frame.get(name));
+      carried.push({ name, initial, dtype: initial.dtype, rank: initial.rank });
+    }
+    pass = traceBody(r, drive, body, frame, names_);
   }
+  if (unsettled()) throw r.fail('OP_UNSUPPORTED', `a run-time loop whose carried values keep changing kind between traces`);
   const target = targetName(drive);
   if (target) frame.delete(target);
   // Nothing flows out: the body has no effect (and ONNX Loop needs at least one output).
@@ -67,15 +83,20 @@ interface BodyPass {
   rankChanged: string[];
   /** Lists appended to once a pass, with the element (a body value). */
   scans: { name: string; item: Sym }[];
+  /** Uninitialized names the body bound to a value, with its dtype. */
+  bound: { name: string; dtype: DType }[];
+  /** Names from before the loop, neither carried nor assigned, that an in-place op in the body rebound. */
+  mutated: string[];
 }
 
 interface BodyNames {
   carried: Carried[];
   fixed: string[];
   appended: string[];
+  pending: string[];
 }
 
-function traceBody(r: BlockRunner, drive: LoopDrive, body: Stmt[], frame: Frame, { carried, fixed, appended }: BodyNames): BodyPass {
+function traceBody(r: BlockRunner, drive: LoopDrive, body: Stmt[], frame: Frame, { carried, fixed, appended, pending }: BodyNames): BodyPass {
   const b = r.builder;
   const nodes: Node[] = [];
   const iteration = new Sym(b.fresh('iteration'), 'int64', 0);
@@ -87,6 +108,9 @@ function traceBody(r: BlockRunner, drive: LoopDrive, body: Stmt[], frame: Frame,
   for (const [name, t] of targets) local.set(name, t);
   const snapshot = containerSnapshot(frame);
   let scans: BodyPass['scans'] = [];
+  let bound: BodyPass['bound'] = [];
+  let mutated: string[] = [];
+  scopeFrames.add(local);
   const outputs = b.capture(nodes, () => {
     if (drive.target) bindTarget(r, drive.target, iteration, local);
     if (r.block(body, local)) throw r.fail('OP_UNSUPPORTED', `a return inside a run-time loop`);
@@ -95,6 +119,14 @@ function traceBody(r: BlockRunner, drive: LoopDrive, body: Stmt[], frame: Frame,
       if (local.get(name) !== frame.get(name)) throw r.fail('OP_UNSUPPORTED', `a run-time loop that rebinds '${name}' (${describeValue(frame.get(name))}) to a new value each pass`);
     }
     scans = targets.filter(([, t]) => t.appends.length > 0).map(([name, t]) => ({ name, item: scanItem(r, name, t, nodes) }));
+    bound = pending.flatMap((name) => {
+      const v = local.get(name);
+      if (v instanceof Uninitialized) return [];
+      if (!carriable(v)) throw r.fail('OP_UNSUPPORTED', `a run-time loop that binds the uninitialized '${name}' to ${describeValue(v)}`);
+      return [{ name, dtype: asSym(r, v, v instanceof Sym || v instanceof Tensor ? undefined : resultType([v])).dtype }];
+    });
+    const known = new Set([...carried.map((c) => c.name), ...fixed, ...appended, ...pending, ...(targetName(drive) ? [targetName(drive)!] : [])]);
+    mutated = [...frame.keys()].filter((name) => !known.has(name) && local.get(name) !== frame.get(name) && carriable(local.get(name)));
     const condOut = drive.test ? nextCondition(r, drive.test.expr, local) : condIn;
     return [condOut, ...carried.map((c) => carriedOut(r, c, local.get(c.name)))];
   });
@@ -104,7 +136,7 @@ function traceBody(r: BlockRunner, drive: LoopDrive, body: Stmt[], frame: Frame,
     return { name: name!, type: { kind: 'tensor' as const, dtype: o.dtype } };
   }));
   const info = (s: Sym): ValueInfo => ({ name: s.name, type: { kind: 'tensor', dtype: s.dtype, ...(s.rank === undefined ? {} : { shape: new Array(s.rank).fill(null) }) } });
-  return { graph: { name: b.fresh('loop_body'), nodes, inputs: [iteration, condIn, ...inputs].map(info), outputs: outInfos, initializers: new Map() }, rankChanged, scans };
+  return { graph: { name: b.fresh('loop_body'), nodes, inputs: [iteration, condIn, ...inputs].map(info), outputs: outInfos, initializers: new Map() }, rankChanged, scans, bound, mutated };
 }
 
 /** The one element a pass appends to a list, appended on every pass (not inside a branch). */

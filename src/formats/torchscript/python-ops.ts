@@ -137,7 +137,7 @@ export const PYTHON_OPS: Record<string, OperatorRow> = {
   'aten::keys': row('self', (_c, [d]) => (d instanceof Map ? [...d.keys()] : undefined)),
   'aten::values': row('self', (_c, [d]) => (d instanceof Map ? [...d.values()] : undefined)),
   'aten::items': row('self', (_c, [d]) => (d instanceof Map ? [...d.entries()].map(([k, v]) => tuple([k, v])) : undefined)),
-  'aten::__contains__': row('self key', (_c, [d, k]) => (d instanceof Map ? d.has(k) : Array.isArray(d) ? d.includes(k) : undefined)),
+  'aten::__contains__': row('self key', (_c, [d, k]) => (d instanceof Map ? d.has(k) : Array.isArray(d) ? d.includes(k) : d instanceof PickleTuple ? d.items.includes(k as never) : undefined)),
   'aten::_set_item': row('self key value', (_c, [d, k, v]) => {
     if (d instanceof Map) d.set(k, v);
     else if (Array.isArray(d) && typeof k === 'bigint') d[Number(k)] = v;

@@ -36,6 +36,16 @@ export class ScannedList {
 /** `uninitialized(T)`: a value the compiler guarantees is never read on the path that binds it. */
 export class Uninitialized {}
 
+/** `torch.unbind(x, dim)`: its pieces are taken when the code unpacks or indexes it (the count is the dim's size). */
+export class Unbound {
+  constructor(readonly source: Sym, readonly dim: number) {}
+}
+
+/** A result an operator gives that is not lowered (roi_pool's argmax): any use of it fails naming it. */
+export class Unavailable {
+  constructor(readonly what: string) {}
+}
+
 /** A type expression (`Tensor`, `List[str]`, `__torch__.Foo`), printed as TorchScript writes it. */
 export class TypeRef {
   constructor(readonly text: string) {}
@@ -73,6 +83,8 @@ export function isRuntime(v: PyValue): boolean {
 export function describeValue(v: PyValue): string {
   if (v === null) return 'None';
   if (v instanceof Uninitialized) return 'an uninitialized value';
+  if (v instanceof Unavailable) return `${v.what} (not lowered)`;
+  if (v instanceof Unbound) return 'the pieces of torch.unbind';
   if (v instanceof ScannedList) return 'a list built by a run-time loop';
   if (v instanceof AppendTarget) return 'a list a run-time loop appends to';
   if (v instanceof Sym) return `a ${v.dtype} tensor`;
