@@ -1,5 +1,5 @@
 ;; Kernels built on exp, on SIMD128: Softmax over contiguous rows, y = exp(x - max) / Σ exp(x - max), Erf, and
-;; the LSTM cell's gates.
+;; the LSTM and GRU cells' gates.
 ;; exp is computed as 2^n · e^r with
 ;; n = round(x / ln 2) and |r| ≤ ln 2 / 2, e^r by its Taylor series to r^7 (remainder below 1e-8 relative, under
 ;; float32's half ulp), ln 2 split in two so r keeps its low bits. Inputs below -87.3 give 2^-126 instead of a
@@ -116,6 +116,44 @@
       (br_if $done (i32.ge_s (local.get $j) (local.get $hidden)))
       (call $cell4 (i32.add (local.get $xg) (i32.shl (local.get $j) (i32.const 2))) (i32.add (local.get $hg) (i32.shl (local.get $j) (i32.const 2)))
         (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 2))) (i32.add (local.get $h) (i32.shl (local.get $j) (i32.const 2))) (local.get $gate))
+      (local.set $j (i32.add (local.get $j) (i32.const 4)))
+      (br $vectors))))
+
+;; GRU (ONNX gate order z, r, h), one step of one batch row, hidden lanes, rows padded by the caller to whole
+  ;; vectors. gru_reset: rh = sigmoid(xr + hr) · h, the input of the h gate's recurrence when linear_before_reset is
+  ;; 0. gru_cell: z = sigmoid(xz + hz), candidate tanh(xh + hh) (lbr 0: hh = Rh·rh) or tanh(xh + r · hh) (lbr 1:
+  ;; hh = Rh·h + Rbh), h = (1 - z) · candidate + z · h in place.
+  (func (export "gru_reset") (param $xg i32) (param $hg i32) (param $h i32) (param $rh i32) (param $hidden i32)
+    (local $j i32) (local $gate i32) (local $at i32)
+    (local.set $gate (i32.shl (local.get $hidden) (i32.const 2)))
+    (block $done (loop $vectors
+      (br_if $done (i32.ge_s (local.get $j) (local.get $hidden)))
+      (local.set $at (i32.shl (local.get $j) (i32.const 2)))
+      (v128.store (i32.add (local.get $rh) (local.get $at))
+        (f32x4.mul (v128.load (i32.add (local.get $h) (local.get $at)))
+          (call $vsigmoid (f32x4.add (v128.load (i32.add (i32.add (local.get $xg) (local.get $gate)) (local.get $at)))
+            (v128.load (i32.add (i32.add (local.get $hg) (local.get $gate)) (local.get $at)))))))
+      (local.set $j (i32.add (local.get $j) (i32.const 4)))
+      (br $vectors))))
+
+  (func (export "gru_cell") (param $xg i32) (param $hg i32) (param $hh i32) (param $h i32) (param $hidden i32) (param $lbr i32)
+    (local $j i32) (local $gate i32) (local $at i32) (local $z v128) (local $rec v128) (local $cand v128) (local $hv v128)
+    (local.set $gate (i32.shl (local.get $hidden) (i32.const 2)))
+    (block $done (loop $vectors
+      (br_if $done (i32.ge_s (local.get $j) (local.get $hidden)))
+      (local.set $at (i32.shl (local.get $j) (i32.const 2)))
+      (local.set $z (call $vsigmoid (f32x4.add (v128.load (i32.add (local.get $xg) (local.get $at)))
+        (v128.load (i32.add (local.get $hg) (local.get $at))))))
+      (local.set $rec (v128.load (i32.add (local.get $hh) (local.get $at))))
+      (if (local.get $lbr)
+        (then (local.set $rec (f32x4.mul (local.get $rec)
+          (call $vsigmoid (f32x4.add (v128.load (i32.add (i32.add (local.get $xg) (local.get $gate)) (local.get $at)))
+            (v128.load (i32.add (i32.add (local.get $hg) (local.get $gate)) (local.get $at)))))))))
+      (local.set $cand (call $vtanh (f32x4.add (v128.load (i32.add (i32.add (local.get $xg) (i32.shl (local.get $gate) (i32.const 1))) (local.get $at)))
+        (local.get $rec))))
+      (local.set $hv (v128.load (i32.add (local.get $h) (local.get $at))))
+      (v128.store (i32.add (local.get $h) (local.get $at))
+        (f32x4.add (f32x4.mul (f32x4.sub (f32x4.splat (f32.const 1)) (local.get $z)) (local.get $cand)) (f32x4.mul (local.get $z) (local.get $hv))))
       (local.set $j (i32.add (local.get $j) (i32.const 4)))
       (br $vectors))))
 

@@ -45,6 +45,10 @@ export interface ExpExports {
   erf(x: number, y: number, n: number): void;
   /** One LSTM step of one batch row: c and h (rows padded to whole vectors) updated from xg + hg. */
   lstm_cell(xg: number, hg: number, c: number, h: number, hidden: number): void;
+  /** GRU, one batch row: rh = sigmoid(xr + hr)·h (the h gate's recurrence input when linear_before_reset is 0). */
+  gru_reset(xg: number, hg: number, h: number, rh: number, hidden: number): void;
+  /** GRU, one batch row: h updated from xg, hg (z, r) and hh (the h gate's recurrence: of rh, or of h when lbr is 1). */
+  gru_cell(xg: number, hg: number, hh: number, h: number, hidden: number, lbr: number): void;
 }
 
 /** The kernel modules, instantiated once per page or process on one shared heap. */

@@ -65,6 +65,8 @@ export class GraphBuilder {
   readonly weights: Map<string, Tensor>;
   /** Placeholders a spec input feeds: TF tensor name -> the spec's name. */
   readonly feeds: Map<string, string>;
+  /** Element dtypes of the sequences TensorList ops make, by IR value (a Loop carrying one types its body input). */
+  readonly sequenceTypes: Map<string, DType>;
   /** Const nodes already made initializers, by node name (a node lowered in several scopes is one constant). */
   readonly constants: Map<string, string>;
   private readonly aliases = new Map<string, string>();
@@ -86,6 +88,7 @@ export class GraphBuilder {
     this.weights = parent?.weights ?? new Map();
     this.feeds = parent?.feeds ?? new Map();
     this.constants = parent?.constants ?? new Map();
+    this.sequenceTypes = parent?.sequenceTypes ?? new Map();
     this.refVariables = parent?.refVariables ?? new Set();
     this.counter = parent?.counter ?? { next: 0 };
     this.lowerer = parent?.lowerer ?? ((node) => {

@@ -1,31 +1,10 @@
-import { zipSync } from 'fflate';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { convert } from '../../api/convert.js';
 import { load } from '../../api/model.js';
 import type { Graph } from '../../graph/ir.js';
 import { tensor, type Tensor } from '../../tensor/tensor.js';
-import { GraphDefType } from './schema.js';
-import { constant, cond, DT, op, placeholder, whileLoop, type NodeJson } from './tf1-graphs.js';
-
-interface Spec {
-  name: string;
-  dtype: string;
-  shape: (number | null)[];
-}
-
-const text = (s: string) => new TextEncoder().encode(s);
-
-/** A frozen-graph Neuropod package: spec names map to the tensors given. */
-function tfPackage(nodes: NodeJson[], inputs: [Spec, string][], outputs: [Spec, string][]): Uint8Array {
-  const config = { name: 'control_flow', platform: 'tensorflow', input_spec: inputs.map(([s]) => s), output_spec: outputs.map(([s]) => s) };
-  const mapping = Object.fromEntries([...inputs, ...outputs].map(([s, t]) => [s.name, t]));
-  return zipSync({
-    'config.json': text(JSON.stringify(config)),
-    '0/config.json': text(JSON.stringify({ node_name_mapping: mapping, init_op_names: [] })),
-    '0/data/model.pb': GraphDefType.encode(GraphDefType.fromObject({ node: nodes })).finish(),
-  });
-}
+import { constant, cond, DT, op, placeholder, tfPackage, whileLoop, type NodeJson, type Spec } from './tf1-graphs.js';
 
 const plain = (t: Tensor) => Array.from(t.data as ArrayLike<unknown>, (v) => (typeof v === 'bigint' ? Number(v) : v));
 
@@ -290,5 +269,107 @@ describe('TF1 control flow this engine cannot lower fails at load naming the nod
     const nodes = [constant('a', DT.int32, [1]), op('x', 'Add', ['a', 'y'], DT.int32), op('y', 'Add', ['x', 'a'], DT.int32), op('s', 'Switch', ['y', 'a'], DT.int32)];
     const error = await lowered(nodes, 'y:0');
     expect(error).toMatchObject({ code: 'OP_UNSUPPORTED', message: expect.stringMatching(/^the graph has a cycle through node '[xy]' that is not a TF1 while loop/) });
+  });
+});
+
+const listAttr = (extra: Record<string, unknown> = {}) => ({ element_dtype: { type: DT.float }, ...extra });
+
+describe('TensorList* -> ONNX sequences', () => {
+  /**
+   * A TF2 while loop frozen with lower_control_flow (what convert_variables_to_constants_v2 does): the TensorArray
+   * is a TensorList carried as a variant. ta = TensorArray(size=n); for i < n: ta = ta.write(i, x[i] * 2); ta.stack().
+   */
+  function doubledRows() {
+    const loop = whileLoop({
+      prefix: 'while',
+      vars: [{ init: 'zero', t: DT.int32 }, { init: 'TensorListReserve', t: 'DT_VARIANT' as typeof DT.float }],
+      invariants: [{ value: 'n', t: DT.int32 }, { value: 'x', t: DT.float }],
+      cond: (s) => {
+        s.nodes.push(op(`${s.prefix}/Less`, 'Less', [s.vars[0]!, s.invariants[0]!], DT.int32));
+        return `${s.prefix}/Less`;
+      },
+      body: (s) => {
+        const p = s.prefix;
+        s.nodes.push(
+          constant(`${p}/GatherV2/axis`, DT.int32, [0], [], [s.pivot]),
+          { name: `${p}/GatherV2`, op: 'GatherV2', input: [s.invariants[1]!, s.vars[0]!, `${p}/GatherV2/axis`], attr: { Tparams: { type: DT.float }, Tindices: { type: DT.int32 }, Taxis: { type: DT.int32 } } },
+          constant(`${p}/mul/y`, DT.float, [2], [], [s.pivot]),
+          op(`${p}/mul`, 'Mul', [`${p}/GatherV2`, `${p}/mul/y`], DT.float),
+          { name: `${p}/TensorListSetItem`, op: 'TensorListSetItem', input: [s.vars[1]!, s.vars[0]!, `${p}/mul`], attr: listAttr() },
+          constant(`${p}/add/y`, DT.int32, [1], [], [s.pivot]),
+          op(`${p}/add`, 'AddV2', [s.vars[0]!, `${p}/add/y`], DT.int32),
+        );
+        return [`${p}/add`, `${p}/TensorListSetItem`];
+      },
+    });
+    const nodes = [
+      placeholder('x', DT.float, [-1, 2]),
+      placeholder('n', DT.int32, []),
+      constant('zero', DT.int32, [0]),
+      constant('element_shape', DT.int32, [2], [1]),
+      { name: 'TensorListReserve', op: 'TensorListReserve', input: ['element_shape', 'n'], attr: listAttr({ shape_type: { type: DT.int32 } }) },
+      ...loop.nodes,
+      { name: 'TensorListStack', op: 'TensorListStack', input: [loop.exits[1]!, 'element_shape'], attr: listAttr({ num_elements: { i: -1 } }) },
+    ];
+    return tfPackage(
+      nodes,
+      [[{ name: 'x', dtype: 'float32', shape: [null, 2] }, 'x:0'], [scalarSpec('n'), 'n:0']],
+      [[{ name: 'y', dtype: 'float32', shape: [null, 2] }, 'TensorListStack:0']],
+    );
+  }
+
+  it('a TensorArray written in a while loop and stacked: 2 * x row by row (3 rows, and n = 0 stacks to [0, 2])', async () => {
+    const pkg = doubledRows();
+    expect(await opTypes(pkg)).toEqual(expect.arrayContaining(['Loop', 'SequenceInsert', 'SequenceErase', 'ConcatFromSequence']));
+    await expectBoth(pkg, { x: f32([1, 2, 3, 4, 5, 6], [3, 2]), n: i32([3]) }, { y: { shape: [3, 2], data: [2, 4, 6, 8, 10, 12] } });
+    await expectBoth(pkg, { x: f32([1, 2, 3, 4, 5, 6], [3, 2]), n: i32([0]) }, { y: { shape: [0, 2], data: [] } });
+  });
+
+  it('a list reserved for 3 with one item set stacks the unset ones as zeros', async () => {
+    const nodes = [
+      placeholder('x', DT.float, [2]),
+      constant('element_shape', DT.int32, [2], [1]),
+      constant('three', DT.int32, [3]),
+      constant('one', DT.int32, [1]),
+      { name: 'list', op: 'TensorListReserve', input: ['element_shape', 'three'], attr: listAttr({ shape_type: { type: DT.int32 } }) },
+      { name: 'set', op: 'TensorListSetItem', input: ['list', 'one', 'x'], attr: listAttr() },
+      { name: 'stack', op: 'TensorListStack', input: ['set', 'element_shape'], attr: listAttr({ num_elements: { i: 3 } }) },
+    ];
+    const pkg = tfPackage(nodes, [[{ name: 'x', dtype: 'float32', shape: [2] }, 'x:0']], [[{ name: 'y', dtype: 'float32', shape: [3, 2] }, 'stack:0']]);
+    await expectBoth(pkg, { x: f32([5, 6], [2]) }, { y: { shape: [3, 2], data: [0, 0, 5, 6, 0, 0] } });
+  });
+
+  it('FromTensor, GetItem, Length, PushBack, PopBack, ElementShape and Gather', async () => {
+    const nodes = [
+      placeholder('x', DT.float, [3, 2]),
+      constant('element_shape', DT.int32, [-1], [1]),
+      constant('one', DT.int32, [1]),
+      constant('extra', DT.float, [7, 8], [2]),
+      constant('indices', DT.int32, [3, 0], [2]),
+      { name: 'list', op: 'TensorListFromTensor', input: ['x', 'element_shape'], attr: listAttr({ shape_type: { type: DT.int32 } }) },
+      { name: 'item', op: 'TensorListGetItem', input: ['list', 'one', 'element_shape'], attr: listAttr() },
+      { name: 'pushed', op: 'TensorListPushBack', input: ['list', 'extra'], attr: listAttr() },
+      { name: 'length', op: 'TensorListLength', input: ['pushed'] },
+      { name: 'gathered', op: 'TensorListGather', input: ['pushed', 'indices', 'element_shape'], attr: listAttr() },
+      { name: 'popped', op: 'TensorListPopBack', input: ['pushed', 'element_shape'], attr: listAttr() },
+      { name: 'popped_length', op: 'TensorListLength', input: ['popped'] },
+      { name: 'shape', op: 'TensorListElementShape', input: ['list'], attr: { shape_type: { type: DT.int32 } } },
+    ];
+    const pkg = tfPackage(nodes, [[{ name: 'x', dtype: 'float32', shape: [3, 2] }, 'x:0']], [
+      [{ name: 'item', dtype: 'float32', shape: [2] }, 'item:0'],
+      [scalarSpec('length'), 'length:0'],
+      [{ name: 'gathered', dtype: 'float32', shape: [2, 2] }, 'gathered:0'],
+      [{ name: 'last', dtype: 'float32', shape: [2] }, 'popped:1'],
+      [scalarSpec('popped_length'), 'popped_length:0'],
+      [{ name: 'shape', dtype: 'int32', shape: [1] }, 'shape:0'],
+    ]);
+    await expectBoth(pkg, { x: f32([1, 2, 3, 4, 5, 6], [3, 2]) }, {
+      item: { shape: [2], data: [3, 4] },
+      length: { shape: [], data: [4] },
+      gathered: { shape: [2, 2], data: [7, 8, 1, 2] },
+      last: { shape: [2], data: [7, 8] },
+      popped_length: { shape: [], data: [3] },
+      shape: { shape: [1], data: [2] },
+    });
   });
 });

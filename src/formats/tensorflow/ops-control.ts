@@ -1,8 +1,8 @@
 import { NeuropodError } from '../../api/errors.js';
-import type { AttributeValue, Graph } from '../../graph/ir.js';
-import type { DType } from '../../tensor/dtype.js';
+import type { AttributeValue, Graph, ValueType } from '../../graph/ir.js';
 import { producerOf, type GraphBuilder, NodeLowering, type TfNode } from './builder.js';
-import { IF_OP, WHILE_OP, type CondRegion, type WhileRegion } from './control-flow.js';
+import { IF_OP, WHILE_OP, type CondRegion, type LoopVar, type WhileRegion } from './control-flow.js';
+import { TF_DATA_TYPES } from './schema.js';
 import { dtypeOfTf } from './tensor-proto.js';
 
 type Lowering = (n: NodeLowering) => void;
@@ -90,8 +90,10 @@ function whileLoop(n: NodeLowering): void {
   body.addInput(condIn, 'bool', []);
   r.vars.forEach((v, k) => {
     const name = `${body.scope}carried_${k}`;
-    body.addInput(name, carriedType(v.dtype, v.enter), undefined);
+    body.inputs.push({ name, type: carriedType(outer, v) });
     body.alias(`${v.switch}:1`, name);
+    const elem = outer.sequenceTypes.get(outer.valueOf(v.init));
+    if (elem) body.sequenceTypes.set(name, elem);
   });
   const next = lowerRegion(body, r.bodyNodes, r.vars.map((v) => v.next));
   const bodyCond = body.child(`${n.node.name}/body/cond/`, true);
@@ -100,12 +102,22 @@ function whileLoop(n: NodeLowering): void {
   const [condOut] = lowerRegion(bodyCond, r.condNodes, [r.cond]);
   const outputs = subgraphOutputs(body, [condOut!, ...next], 'out_');
   const graph = body.graph(`${n.node.name}/body`, outputs.map((name) => ({ name })));
-  n.emit('Loop', ['', cond0!, ...r.vars.map((v) => outer.valueOf(v.init))], { body: graphAttr(graph) }, r.vars.map((_, k) => n.output(k)));
+  const results = n.emit('Loop', ['', cond0!, ...r.vars.map((v) => outer.valueOf(v.init))], { body: graphAttr(graph) }, r.vars.map((_, k) => n.output(k)));
+  r.vars.forEach((v, k) => {
+    const elem = outer.sequenceTypes.get(outer.valueOf(v.init));
+    if (elem) outer.sequenceTypes.set(results[k]!, elem);
+  });
 }
 
-function carriedType(code: number, enter: string): DType {
-  if (!code) throw new NeuropodError('MODEL_INVALID', `Enter node '${enter}' has no type attribute T`);
-  return dtypeOfTf(code, `Enter node '${enter}'`);
+/** A TF variant carried by a loop is a TensorList: a sequence of the element dtype its maker gave. */
+function carriedType(outer: GraphBuilder, v: LoopVar): ValueType {
+  if (!v.dtype) throw new NeuropodError('MODEL_INVALID', `Enter node '${v.enter}' has no type attribute T`);
+  if (v.dtype % 100 === TF_DATA_TYPES.DT_VARIANT) {
+    const elem = outer.sequenceTypes.get(outer.valueOf(v.init));
+    if (!elem) throw new NeuropodError('OP_UNSUPPORTED', `Enter node '${v.enter}' carries a variant that is not a TensorList this engine made (its loop cannot be lowered)`);
+    return { kind: 'sequence', elem: { kind: 'tensor', dtype: elem } };
+  }
+  return { kind: 'tensor', dtype: dtypeOfTf(v.dtype, `Enter node '${v.enter}'`) };
 }
 
 /** tf.cond -> ONNX If on the predicate; each branch reads a Switch's output as the Switch's data input. */

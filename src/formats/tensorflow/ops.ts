@@ -5,6 +5,7 @@ import { ir } from './attr.js';
 import type { NodeLowering } from './builder.js';
 import { ARRAY_OPS } from './ops-array.js';
 import { CONTROL_OPS } from './ops-control.js';
+import { LIST_OPS } from './ops-list.js';
 import { NN_OPS } from './ops-nn.js';
 import { STATE_OPS } from './ops-state.js';
 
@@ -95,6 +96,7 @@ export const OPS: Record<string, Lowering> = {
   ...NN_OPS,
   ...STATE_OPS,
   ...CONTROL_OPS,
+  ...LIST_OPS,
 };
 
 /**

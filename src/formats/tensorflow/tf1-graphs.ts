@@ -5,6 +5,9 @@
  * Merge in the condition, the Identity in the body), a cond's Switch(pred, pred) -> switch_t/switch_f pivots,
  * pred_id = Identity(pred), one Switch(x, pred_id) per value a branch reads, and Merge(false value, true value).
  */
+import { zipSync } from 'fflate';
+import { GraphDefType } from './schema.js';
+
 export type NodeJson = { name: string; op: string; input?: string[]; attr?: Record<string, unknown> };
 
 export const DT = { float: 'DT_FLOAT', int32: 'DT_INT32', int64: 'DT_INT64', bool: 'DT_BOOL', string: 'DT_STRING' } as const;
@@ -132,4 +135,23 @@ export function cond(spec: CondSpec): { nodes: NodeJson[]; outputs: string[] } {
     return name;
   });
   return { nodes, outputs };
+}
+
+export interface Spec {
+  name: string;
+  dtype: string;
+  shape: (number | null)[];
+}
+
+const utf8 = (s: string) => new TextEncoder().encode(s);
+
+/** A frozen-graph Neuropod package of `nodes`: each spec name maps to the tensor given with it. */
+export function tfPackage(nodes: NodeJson[], inputs: [Spec, string][], outputs: [Spec, string][], initOps: string[] = []): Uint8Array {
+  const config = { name: 'tf_graph', platform: 'tensorflow', input_spec: inputs.map(([s]) => s), output_spec: outputs.map(([s]) => s) };
+  const mapping = Object.fromEntries([...inputs, ...outputs].map(([s, t]) => [s.name, t]));
+  return zipSync({
+    'config.json': utf8(JSON.stringify(config)),
+    '0/config.json': utf8(JSON.stringify({ node_name_mapping: mapping, init_op_names: initOps })),
+    '0/data/model.pb': GraphDefType.encode(GraphDefType.fromObject({ node: nodes })).finish(),
+  });
 }
