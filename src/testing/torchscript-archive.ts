@@ -30,6 +30,15 @@ export function lowerForward(body: string[], inputs: ForwardSpec[], outputs: For
   return lowerTorchScript(archiveWithCode(code), 'm.pt', { name: 'm', inputSpec: inputs.map(spec), outputSpec: outputs.map(spec) });
 }
 
+/**
+ * Lowers whole printer-style code (`class M(Module):` with its forward, plus any module-level `def`s the forward
+ * calls as `__torch__.<name>`), with the given spec.
+ */
+export function lowerCode(code: string, inputs: ForwardSpec[], outputs: ForwardSpec[]): Model {
+  const spec = ([name, dtype, rank]: ForwardSpec): TensorSpec => ({ name, dtype, shape: new Array<null>(rank).fill(null) });
+  return lowerTorchScript(archiveWithCode(code), 'm.pt', { name: 'm', inputSpec: inputs.map(spec), outputSpec: outputs.map(spec) });
+}
+
 type Outputs = Record<string, number[]>;
 
 /** Runs on the reference kernels; outputs as plain numbers, and their shapes. */
@@ -55,7 +64,8 @@ export async function runOnBoth(model: Model, feeds: Record<string, Tensor>): Pr
   const session = await ort.InferenceSession.create(encodeOnnxModel(model));
   const ortFeeds = Object.fromEntries(model.graph.inputs.map((i) => {
     const t = feeds[i.name]!;
-    return [i.name, new ort.Tensor(t.dtype as 'float32', t.data as Float32Array, [...t.shape])];
+    const data = t.dtype === 'bool' ? Uint8Array.from(t.data as ArrayLike<number>) : t.data;
+    return [i.name, new ort.Tensor(t.dtype as 'float32', data as Float32Array, [...t.shape])];
   }));
   const got = await session.run(ortFeeds);
   return { reference, planned, ort: Object.fromEntries(names.map((n) => [n, [...(got[n]!.data as Float32Array)].map(Number)])), shapes };

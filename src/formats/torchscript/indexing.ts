@@ -138,7 +138,13 @@ function scatter(c: OperatorContext, x: Py, dim: Py, index: Py, src: Py, reduce:
   const self = asSym(c, x);
   const idx = cast(c, asSym(c, index), 'int64');
   let updates = asSym(c, src, self.dtype);
-  if (!(src instanceof Sym) || src.rank === 0) updates = c.builder.op('Expand', [updates, c.builder.op('Shape', [idx], 'int64', 1)], self.dtype, idx.rank);
+  const shape = c.builder.op('Shape', [idx], 'int64', 1);
+  if (!(src instanceof Sym) || src.rank === 0) updates = c.builder.op('Expand', [updates, shape], self.dtype, idx.rank);
+  else {
+    // torch reads src only where index reaches (src may be larger); ScatterElements wants index's shape.
+    const zeros = c.builder.op('Mul', [shape, c.builder.int64s([0])], 'int64', 1);
+    updates = c.builder.op('Slice', [updates, zeros, shape], self.dtype, idx.rank);
+  }
   const attrs: Record<string, string | number> = { axis: constInt(c, dim, 'scatter dim') };
   if (reduce !== null && reduce !== undefined) {
     const r = SCATTER_REDUCTIONS[String(reduce)];

@@ -368,7 +368,7 @@ export class Interpreter implements OperatorContext {
     if (path === 'range') return this.range(args);
     if (path.startsWith('torch.') && !path.startsWith('torch.nn.')) return this.operator(`aten::${path.slice(6)}`, args, kwargs, argExprs);
     if (path.startsWith('ops.')) return this.operator(path.slice(4).replace('.', '::'), args, kwargs, argExprs);
-    if (path.startsWith('__torch__.') || path.startsWith('__legacy__')) return this.construct(path, args);
+    if (path.startsWith('__torch__.') || path.startsWith('__legacy__')) return this.construct(path, args, kwargs);
     if (PYTHON_BUILTINS.has(path)) return this.operator(`aten::${path}`, args, kwargs);
     if (path === 'math.sqrt' || path === 'math.exp' || path === 'math.log') return this.operator(`aten::${path.slice(5)}`, args, kwargs);
     throw this.fail('OP_UNSUPPORTED', `call of '${path}' is not supported`);
@@ -387,8 +387,11 @@ export class Interpreter implements OperatorContext {
     return out;
   }
 
-  /** `__torch__.Foo(a, b)`: a NamedTuple or class instance built in the code. */
-  private construct(path: string, args: PyValue[]): PyValue {
+  /** `__torch__.Foo(a, b)`: a NamedTuple or class instance built in the code; `__torch__.m.f(a)`: a scripted function. */
+  private construct(path: string, args: PyValue[], kwargs: [string, PyValue][] = []): PyValue {
+    const dot = path.lastIndexOf('.');
+    const fn = this.archive.code.get(path.slice(0, dot))?.functions.get(path.slice(dot + 1));
+    if (fn && !this.classes.has(path)) return this.call(undefined, fn, args, kwargs);
     const def = this.classes.get(path);
     if (!def) throw this.fail('OP_UNSUPPORTED', `class ${path} is not in the archive`);
     const object = new PickleObject(path, args as never[]);
