@@ -92,7 +92,6 @@ describe('TorchScript boolean masks and advanced indexing', () => {
       g: [3, 1, 5, -4], s: [-2, 0, 1, 5, -4, 0], v: [7, 0, 7, 7, 7, 0], a: [2, 0, 0, 0, 0, 2], sel: [3, 1, 6, -4],
     });
   });
-  });
 
   it('an in-place write to a view is rejected (the base would not see it), naming the op and line', () => {
     expect(() => lowerForward([
