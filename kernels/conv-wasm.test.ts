@@ -5,6 +5,7 @@ import { Rng } from '../src/testing/random-op-cases.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { convKernels } from './conv.js';
 import { convWasmKernels } from './conv-wasm.js';
+import { microsoftKernels } from './microsoft.js';
 import { f32, numbers, relativeError, runKernel, type LooseAttribute } from './kernel-harness.js';
 
 let modules: WasmKernelModules;
@@ -88,6 +89,35 @@ describe('wasm Conv', () => {
     // x0 - x1 = -1, x1 - x2 = 2.
     expect(numbers(runWasm('FusedConv', [x, w], { activation: 'Relu' }))).toEqual([0, 2]);
     expect(numbers(runWasm('FusedConv', [x, w], { activation: 'Clip', activation_params: [-0.5, 1.5] }))).toEqual([-0.5, 1.5]);
+  });
+
+  it('FusedConv adds a Z residual before the activation: [-1, 2] + [3, -5] is [2, -3]; with bias 0.5 and Relu [2.5, 0] (by hand)', () => {
+    const x = f32([1, 2, 3], [1, 2, 0, 0, 1, 1]), w = f32([1, 2, 2], [1, -1, 0, 0]), z = f32([1, 1, 2], [3, -5]), b = f32([1], [0.5]);
+    expect(numbers(runWasm('FusedConv', [x, w, undefined, z], {}))).toEqual([2, -3]);
+    expect(numbers(runWasm('FusedConv', [x, w, b, z], { activation: 'Relu' }))).toEqual([2.5, 0]);
+  });
+
+  it('matches the reference FusedConv with Z on seeded GEMM-path convs (batches, groups, bias or not, Relu/Clip/none)', () => {
+    const rng = new Rng(14);
+    for (let trial = 0; trial < 60; trial++) {
+      let c = randomConv(rng);
+      while (c.w[1] === 1) c = randomConv(rng);
+      const X = rng.floats(c.x), W = rng.floats(c.w), B = c.bias ? rng.floats([c.w[0]!]) : undefined;
+      const activation = rng.pick(['', 'Relu', 'Clip']);
+      const attrs = { ...c.attrs, activation, ...(activation === 'Clip' ? { activation_params: [-0.5, 0.75] } : {}) };
+      const shape = runKernel(convKernels, 'Conv', [X, W, B], c.attrs)[0]!.shape, Z = rng.floats(shape);
+      const want = runKernel(microsoftKernels, 'FusedConv', [X, W, B, Z], attrs)[0]!;
+      const got = runWasm('FusedConv', [X, W, B, Z], attrs, [W]);
+      const what = `trial ${trial}: x [${c.x}] w [${c.w}] ${JSON.stringify(attrs)}`;
+      expect(got.shape, what).toEqual(want.shape);
+      expect(relativeError(got, want), what).toBeLessThan(1e-5);
+    }
+  });
+
+  it('hands a depthwise FusedConv with Z to the reference, which gives the same values', () => {
+    const rng = new Rng(15), X = rng.floats([1, 3, 5, 5]), W = rng.floats([3, 1, 3, 3]), Z = rng.floats([1, 3, 5, 5]);
+    const attrs = { group: 3, pads: [1, 1, 1, 1], activation: 'Relu' };
+    expect(numbers(runWasm('FusedConv', [X, W, undefined, Z], attrs))).toEqual(numbers(runKernel(microsoftKernels, 'FusedConv', [X, W, undefined, Z], attrs)[0]!));
   });
 
   it('hands a 3-D conv to the reference (ones over a 2×2×2 cube sum to 8)', () => {

@@ -1,5 +1,5 @@
 /**
- * Conv and FusedConv (Relu/Clip epilogue) on wasm/conv.wat and wasm/gemm.wat, NCHW float32 with 1 or 2 spatial
+ * Conv and FusedConv (Relu/Clip epilogue, Z residual) on wasm/conv.wat and wasm/gemm.wat, NCHW float32 with 1 or 2 spatial
  * dims: one input channel per group runs the direct depthwise kernel; every other group is one packed GEMM of its
  * weights (packed once) against im2col panels written straight from the image (the input itself for a 1×1,
  * stride-1, unpadded conv). 3-D convs, other dtypes and bad shapes go to the reference (kernels/conv.ts).
@@ -60,7 +60,18 @@ function isPointwise(g: ConvGeometry): boolean {
   return g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.pt === 0 && g.pl === 0 && g.OH === g.H && g.OW === g.W;
 }
 
-function grouped(rt: WasmKernelRuntime, g: ConvGeometry, X: Tensor, Wt: Tensor, B: Tensor | undefined, y: number, clamp: Clamp): void {
+/** FusedConv's Z: y starts as Z + bias (one row walk per image), and the GEMM adds the product to it. */
+function startFromResidual(rt: WasmKernelRuntime, g: ConvGeometry, Z: Tensor, bias: number, y: number): void {
+  const z = rt.values(Z), image = g.m * g.OH * g.OW;
+  if (!bias) {
+    const view = rt.f32();
+    view.copyWithin(y >> 2, z >> 2, (z >> 2) + g.n * image);
+    return;
+  }
+  for (let i = 0; i < g.n; i++) rt.elementwise.binary(0, z + i * image * 4, g.OH * g.OW, 1, bias, 1, 0, y + i * image * 4, g.m, g.OH * g.OW);
+}
+
+function grouped(rt: WasmKernelRuntime, g: ConvGeometry, X: Tensor, Wt: Tensor, B: Tensor | undefined, y: number, clamp: Clamp, Z?: Tensor): void {
   const K = g.cg * g.kh * g.kw, P = g.OH * g.OW, plane = g.H * g.W, groupA = packedASize(g.mg, K);
   const pa = rt.derived(Wt, 'convA', groupA * g.group, (at) => {
     const raw = rt.tempValues(Wt);
@@ -68,7 +79,12 @@ function grouped(rt: WasmKernelRuntime, g: ConvGeometry, X: Tensor, Wt: Tensor, 
   });
   const x = rt.values(X), pb = rt.temp(packedBSize(K, P));
   // The last group's 4-row tiles may read up to 3 biases past its end.
-  const bias = B ? rt.paddedVector(B, g.m, g.m + 4) : 0, mode = B ? GEMM_START.rowBias : GEMM_START.zero;
+  const bias = B ? rt.paddedVector(B, g.m, g.m + 4) : 0;
+  let mode: number = B ? GEMM_START.rowBias : GEMM_START.zero;
+  if (Z) {
+    startFromResidual(rt, g, Z, bias, y);
+    mode = GEMM_START.c;
+  }
   const pointwise = isPointwise(g);
   for (let i = 0; i < g.n; i++) {
     for (let gi = 0; gi < g.group; gi++) {
@@ -81,25 +97,31 @@ function grouped(rt: WasmKernelRuntime, g: ConvGeometry, X: Tensor, Wt: Tensor, 
   }
 }
 
-function wasmConv(rt: WasmKernelRuntime, inputs: (Value | undefined)[], ctx: KernelContext, clamp: Clamp): Tensor | undefined {
+function wasmConv(rt: WasmKernelRuntime, inputs: (Value | undefined)[], ctx: KernelContext, clamp: Clamp, Z?: Tensor): Tensor | undefined {
   const [X, Wt, B] = inputs;
   if (!isTensor(X) || !isTensor(Wt) || X.dtype !== 'float32' || Wt.dtype !== 'float32') return undefined;
   if (B !== undefined && (!isTensor(B) || B.dtype !== 'float32' || B.size !== Wt.shape[0])) return undefined;
   const g = geometry(X, Wt, ctx);
   if (!g) return undefined;
+  const outShape = [g.n, g.m, ...g.grid];
+  if (Z && (g.cg === 1 || Z.dtype !== 'float32' || Z.rank !== outShape.length || Z.shape.some((d, i) => d !== outShape[i]))) return undefined;
   return rt.call(() => {
     const size = g.n * g.m * g.OH * g.OW, y = rt.temp(size);
     if (g.cg === 1) depthwise(rt, g, X, Wt, B, y, clamp);
-    else grouped(rt, g, X, Wt, B, y, clamp);
-    return rt.output(y, [g.n, g.m, ...g.grid]);
+    else grouped(rt, g, X, Wt, B, y, clamp, Z);
+    return rt.output(y, outShape);
   });
 }
 
-/** FusedConv (com.microsoft) with no Z input and a Relu/Clip (or no) activation; the rest is the reference's. */
+/**
+ * FusedConv (com.microsoft) with a Relu/Clip (or no) activation; a Z input shaped like the output on the GEMM
+ * path (more than one input channel per group). The rest is the reference's.
+ */
 function wasmFusedConv(rt: WasmKernelRuntime, inputs: (Value | undefined)[], ctx: KernelContext): Tensor | undefined {
-  if (inputs[3] !== undefined) return undefined;
+  const Z = inputs[3];
+  if (Z !== undefined && !isTensor(Z)) return undefined;
   const clamp = fusedClamp(ctx.attrs.string('activation', ''), ctx.attrs.floats('activation_params', []));
-  return clamp && wasmConv(rt, inputs, ctx, clamp);
+  return clamp && wasmConv(rt, inputs, ctx, clamp, Z);
 }
 
 export function convWasmKernels(rt: WasmKernelRuntime): KernelDef[] {

@@ -115,7 +115,7 @@ export const wasmBackend: Backend = {
     const modules = await wasmKernelModules();
     new GraphExecutor(source, referenceKernels).checkSupported();
     const planned = planGraph(source, { keep: options.keep });
-    const model = fuseConvEpilogues(planned.model);
+    const model = fuseConvEpilogues(planned.model, planned.shapes);
     const rt = new WasmKernelRuntime(modules, constantsOf(model.graph), readerCounts(model.graph), new Set(model.graph.nodes));
     const executor = new GraphExecutor(model, new WasmFirstKernels(new KernelTable([matmulWasmKernels(rt), convWasmKernels(rt), elementwiseWasmKernels(rt), poolWasmKernels(rt), reduceWasmKernels(rt), rnnWasmKernels(rt), tensorWasmKernels(rt)]), rt));
     return {

@@ -56,6 +56,34 @@ describe('fuseConvEpilogues', () => {
     expect(fused.graph.nodes.map((n) => n.opType)).toEqual(['Conv', 'BatchNormalization', 'Clip']);
   });
 
+  it('fuses Conv + Add of a residual computed after it + Relu into one FusedConv with Z, run where the Add was', () => {
+    const rng = new Rng(6);
+    const model: Model = {
+      opsets: new Map([['', 13]]),
+      graph: {
+        name: 'residual', initializers: new Map([['w', rng.floats([3, 3, 1, 1])], ['b', rng.floats([3])]]),
+        inputs: [{ name: 'x' }], outputs: [{ name: 'y' }],
+        nodes: [
+          node('conv', 'Conv', ['x', 'w', 'b'], ['c']),
+          node('neg', 'Neg', ['x'], ['r']),
+          node('add', 'Add', ['r', 'c'], ['s']),
+          node('relu', 'Relu', ['s'], ['y']),
+        ],
+      },
+    };
+    const dims = [1, 3, 4, 4], shapes = new Map(['x', 'c', 'r', 's', 'y'].map((v) => [v, { dims }]));
+    const fused = fuseConvEpilogues(model, shapes);
+    expect(fused.graph.nodes.map((n) => [n.opType, n.inputs, n.outputs, n.attributes.get('activation')?.value])).toEqual([
+      ['Neg', ['x'], ['r'], undefined], ['FusedConv', ['x', 'w', 'b', 'r'], ['y'], 'Relu'],
+    ]);
+    const x = rng.floats(dims);
+    const [want] = run(model, x), [got] = run(fused, x);
+    const diff = Math.max(...Array.from(got!.numeric as Float32Array, (v, i) => Math.abs(v - (want!.numeric as Float32Array)[i]!)));
+    expect(diff).toBeLessThan(1e-6);
+    // Without known shapes (the Add might broadcast the Conv output up) the Add stays.
+    expect(fuseConvEpilogues(model).graph.nodes.map((n) => n.opType)).toEqual(['Conv', 'Neg', 'Add', 'Relu']);
+  });
+
   it('fuses a Relu after a Gemm into FusedGemm, and a Clip with a non-constant bound not at all', () => {
     const gemm: Model = {
       opsets: new Map([['', 13]]),

@@ -4,7 +4,9 @@
  *   into its weights and bias: W'[m] = W[m]·s[m], B'[m] = (B[m] - mean[m])·s[m] + beta[m], s = gamma / sqrt(var + eps)
  *   (the ONNX BatchNormalization formula, computed in float64 and stored as float32);
  * - Conv (or Gemm) followed by Relu or a Clip with constant bounds becomes com.microsoft FusedConv (FusedGemm) with
- *   that activation, as onnxruntime's own fusion emits.
+ *   that activation, as onnxruntime's own fusion emits;
+ * - Conv followed by an Add of a residual shaped like its output becomes FusedConv with the residual as Z (and any
+ *   Relu/Clip after that Add its activation): act(Conv(X, W, B) + Z), com.microsoft's definition.
  * A value is folded away only when its one reader is the next op and it is not a graph output (nor read by a subgraph).
  */
 import type { AttributeValue, Graph, Model, Node } from '../ir.js';
@@ -91,7 +93,7 @@ function fuseActivation(node: Node, act: Node, [lo, hi]: [number, number]): Node
   const attributes = new Map<string, AttributeValue>(node.attributes);
   const name = act.opType === 'Relu' ? 'Relu' : 'Clip';
   attributes.set('activation', { type: 'string', value: name });
-  if (node.opType === 'Conv') {
+  if (node.opType === 'Conv' || node.opType === 'FusedConv') {
     if (name === 'Clip') attributes.set('activation_params', { type: 'floats', value: [lo, hi] });
     return { ...node, opType: 'FusedConv', domain: MS, outputs: [...act.outputs], attributes };
   }
@@ -102,36 +104,83 @@ function fuseActivation(node: Node, act: Node, [lo, hi]: [number, number]): Node
   return { ...node, opType: 'FusedGemm', domain: MS, outputs: [...act.outputs], attributes };
 }
 
-/** The model with its Conv+BatchNormalization and Conv/Gemm+Relu/Clip pairs fused; the input model is not changed. */
-export function fuseConvEpilogues(model: Model): Model {
+/** Known numeric dims of a value, from the plan's shape inference. */
+export type KnownShapes = ReadonlyMap<string, { dims?: readonly (number | string | null)[] }>;
+
+function sameKnownShape(shapes: KnownShapes | undefined, a: string, b: string): boolean {
+  const x = shapes?.get(a)?.dims, y = shapes?.get(b)?.dims;
+  return !!x && !!y && x.length === y.length && x.every((d, i) => typeof d === 'number' && d === y[i]);
+}
+
+/**
+ * Conv + Add of a value shaped like the Conv's output (a residual) becomes FusedConv with that value as Z: the
+ * wasm GEMM starts its output from Z + bias. Only for a Conv with more than one input channel per group (a
+ * depthwise conv writes its output directly) and constant weights.
+ */
+function fuseResidual(graph: Graph, conv: Node, add: Node, shapes: KnownShapes | undefined): Node | undefined {
+  const w = graph.initializers.get(conv.inputs[1] ?? '');
+  if (!w || w.rank < 3 || w.shape[1] === 1) return undefined;
+  const z = add.inputs[0] === conv.outputs[0] ? add.inputs[1]! : add.inputs[0]!;
+  if (z === conv.outputs[0] || !sameKnownShape(shapes, z, conv.outputs[0]!) || !sameKnownShape(shapes, z, add.outputs[0]!)) return undefined;
+  const inputs = [conv.inputs[0]!, conv.inputs[1]!, conv.inputs[2] ?? '', z];
+  return { ...conv, opType: 'FusedConv', domain: MS, inputs, outputs: [...add.outputs], attributes: new Map(conv.attributes) };
+}
+
+const isFusedConvWithoutActivation = (n: Node) =>
+  n.opType === 'FusedConv' && n.domain === MS && (n.attributes.get('activation')?.value ?? '') === '';
+
+/**
+ * The model with its Conv+BatchNormalization, Conv+Add (with `shapes`, the plan's inferred shapes) and
+ * Conv/Gemm+Relu/Clip pairs fused; the input model is not changed.
+ */
+export function fuseConvEpilogues(model: Model, shapes?: KnownShapes): Model {
   const src = model.graph;
   const graph: Graph = { ...src, initializers: new Map(src.initializers), nodes: [] };
   const reads = readCounts(src);
+  // Slots of fused-away nodes become undefined, so indices stay valid; a node fused with a later one moves there.
+  const slots: (Node | undefined)[] = [];
   const producerAt = new Map<string, number>();
   const fresh = (base: string) => {
     let name = base;
     for (let i = 1; graph.initializers.has(name); i++) name = `${base}_${i}`;
     return name;
   };
+  const soleProducer = (value: string | undefined) => {
+    const at = value ? producerAt.get(value) : undefined, prev = at === undefined ? undefined : slots[at];
+    return prev && prev.outputs.length === 1 && reads.get(prev.outputs[0]!) === 1 ? { at: at!, prev } : undefined;
+  };
+  const place = (node: Node, at: number) => {
+    slots[at] = node;
+    for (const o of node.outputs) producerAt.set(o, at);
+  };
   for (const node of src.nodes) {
-    const prevIndex = node.inputs[0] ? producerAt.get(node.inputs[0]) : undefined;
-    const prev = prevIndex === undefined ? undefined : graph.nodes[prevIndex];
-    const onlyReader = prev && prev.outputs.length === 1 && reads.get(prev.outputs[0]!) === 1;
+    const first = soleProducer(node.inputs[0]);
     let merged: Node | undefined;
-    if (onlyReader && prev.opType === 'Conv' && prev.domain === '' && node.opType === 'BatchNormalization' && node.domain === '') {
-      merged = foldBatchNorm(graph, prev, node, fresh);
-    } else if (onlyReader && (prev.opType === 'Conv' || prev.opType === 'Gemm') && prev.domain === '') {
+    if (first && first.prev.opType === 'Conv' && first.prev.domain === '' && node.opType === 'BatchNormalization' && node.domain === '') {
+      merged = foldBatchNorm(graph, first.prev, node, fresh);
+    } else if (first && (((first.prev.opType === 'Conv' || first.prev.opType === 'Gemm') && first.prev.domain === '') || isFusedConvWithoutActivation(first.prev))) {
       const clamp = clampOf(graph, node);
-      if (clamp) merged = fuseActivation(prev, node, clamp);
+      if (clamp) merged = fuseActivation(first.prev, node, clamp);
     }
     if (merged) {
-      graph.nodes[prevIndex!] = merged;
-      for (const o of merged.outputs) producerAt.set(o, prevIndex!);
+      place(merged, first!.at);
       continue;
     }
-    graph.nodes.push(node);
-    for (const o of node.outputs) producerAt.set(o, graph.nodes.length - 1);
+    if (node.opType === 'Add' && node.domain === '' && node.inputs.length === 2) {
+      const conv = [soleProducer(node.inputs[0]), soleProducer(node.inputs[1])].find((p) => p && p.prev.opType === 'Conv' && p.prev.domain === '');
+      const residual = conv && fuseResidual(graph, conv.prev, node, shapes);
+      if (residual) {
+        // Z may be computed after the Conv: the fused node runs where the Add did.
+        slots[conv.at] = undefined;
+        slots.push(undefined);
+        place(residual, slots.length - 1);
+        continue;
+      }
+    }
+    slots.push(undefined);
+    place(node, slots.length - 1);
   }
+  graph.nodes = slots.filter((n): n is Node => n !== undefined);
   dropUnread(graph);
   return { ...model, graph };
 }
