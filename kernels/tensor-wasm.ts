@@ -2,13 +2,15 @@
  * Data movement of float32 tensors inside wasm memory (block copies with copyWithin), so wasm outputs stay resident
  * through it: Concat (squeezenet's fire modules concatenate two conv outputs), a Transpose that keeps the last
  * axis in place (attention's [b, s, h, d] -> [b, h, s, d]: whole rows move) and a Slice with step 1 on the last
- * axis (the Q/K/V split of a fused projection). Other dtypes, permutations and shapes
+ * axis (the Q/K/V split of a fused projection); Reshape, Squeeze, Unsqueeze, Flatten and Identity as views of the
+ * same block. Other dtypes, permutations and shapes
  * that do not fit go to the reference (kernels/tensor.ts), which reports what is wrong with them.
  */
 import { wasmKernel } from '../src/backends/wasm/wasm-kernel.js';
+import { referenceKernels } from './index.js';
 import type { WasmKernelRuntime } from '../src/backends/wasm/wasm-runtime.js';
 import { isTensor, type Value } from '../src/graph/value.js';
-import type { Tensor } from '../src/tensor/tensor.js';
+import { Tensor } from '../src/tensor/tensor.js';
 import { optionalTensor, toIndices } from './elements.js';
 import type { KernelContext, KernelDef } from './registry.js';
 import { sliceRange, type AxisRange } from './slice.js';
@@ -109,11 +111,28 @@ function wasmSlice(rt: WasmKernelRuntime, inputs: (Value | undefined)[], ctx: Ke
   });
 }
 
+const NO_VALUES = new Float32Array(0);
+
+/**
+ * Reshape, Squeeze, Unsqueeze, Flatten and Identity of a resident tensor, without a copy: the reference kernel
+ * works out (and checks) the output shape on a stand-in that has X's shape and no values, and the output is a
+ * second tensor on X's wasm block. An input in the JS heap goes to the reference, which moves nothing either.
+ */
+function wasmView(rt: WasmKernelRuntime, op: string, inputs: (Value | undefined)[], ctx: KernelContext): Tensor[] | undefined {
+  const X = inputs[0], reference = referenceKernels.find('', op, ctx.opset);
+  if (!rt.isResident(X) || !reference) return undefined;
+  const [shaped] = reference.run([new Tensor('float32', X.shape, NO_VALUES), ...inputs.slice(1)], ctx);
+  return [rt.view(X, (shaped as Tensor).shape)];
+}
+
+export const VIEW_OPS = ['Reshape', 'Squeeze', 'Unsqueeze', 'Flatten', 'Identity'];
+
 export function tensorWasmKernels(rt: WasmKernelRuntime): KernelDef[] {
   const one = (t: Tensor | undefined) => (t ? [t] : undefined);
   return [
     wasmKernel(rt, 'Concat', (inputs, ctx) => one(wasmConcat(rt, inputs, ctx))),
     wasmKernel(rt, 'Transpose', (inputs, ctx) => one(wasmTranspose(rt, inputs, ctx))),
     wasmKernel(rt, 'Slice', (inputs, ctx) => one(wasmSlice(rt, inputs, ctx))),
+    ...VIEW_OPS.map((op) => wasmKernel(rt, op, (inputs, ctx) => wasmView(rt, op, inputs, ctx))),
   ];
 }

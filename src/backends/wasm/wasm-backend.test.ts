@@ -74,7 +74,45 @@ async function chainModel(): Promise<Uint8Array> {
   return encodeOnnxModel({ graph, opsets: new Map([['', 13]]) } as never);
 }
 
+/**
+ * x [seq 5, batch 1, 4] -> GRU (hidden 6) -> y [5, 1, 1, 6] -> Squeeze -> Reshape [5, 6] (both views of the GRU's
+ * block) -> MatMul w [6, 3]; and Flatten(y) -> MatMul, read after the Squeeze/Reshape chain freed y's own name.
+ */
+async function recurrentModel(): Promise<Uint8Array> {
+  const { encodeOnnxModel } = await import('../../formats/onnx/encode.js');
+  const rng = new Rng(23);
+  const ints = (name: string, values: number[]) => [name, new Tensor('int64', [values.length], BigInt64Array.from(values.map(BigInt)))] as const;
+  const graph = {
+    name: 'recurrent', inputs: [{ name: 'x' }], outputs: [{ name: 'z' }, { name: 'f' }],
+    initializers: new Map<string, Tensor>([['W', rng.floats([1, 18, 4], -0.5, 0.5)], ['R', rng.floats([1, 18, 6], -0.5, 0.5)], ['B', rng.floats([1, 36])],
+      ['w', rng.floats([6, 3])], ['w30', rng.floats([30, 2])], ints('axes', [1, 2]), ints('shape', [5, 6])]),
+    nodes: [
+      { name: 'gru', opType: 'GRU', domain: '', inputs: ['x', 'W', 'R', 'B'], outputs: ['y', 'yh'], attributes: new Map([['hidden_size', { type: 'int' as const, value: 6 }]]) },
+      { name: 'squeeze', opType: 'Squeeze', domain: '', inputs: ['y', 'axes'], outputs: ['s'], attributes: new Map() },
+      { name: 'flatten', opType: 'Flatten', domain: '', inputs: ['y'], outputs: ['fy'], attributes: new Map([['axis', { type: 'int' as const, value: 0 }]]) },
+      { name: 'reshape', opType: 'Reshape', domain: '', inputs: ['s', 'shape'], outputs: ['r'], attributes: new Map() },
+      { name: 'matmul', opType: 'MatMul', domain: '', inputs: ['r', 'w'], outputs: ['z'], attributes: new Map() },
+      { name: 'matmul30', opType: 'MatMul', domain: '', inputs: ['fy', 'w30'], outputs: ['f'], attributes: new Map() },
+    ],
+  };
+  return encodeOnnxModel({ graph, opsets: new Map([['', 13]]) } as never);
+}
+
 describe('wasm backend', () => {
+  it('runs Squeeze/Reshape/Flatten of a resident output as views of its block, read after the original name is freed (same values as cpu)', async () => {
+    const bytes = await recurrentModel(), x = new Rng(24).floats([5, 1, 4]);
+    const cpu = await load(bytes, { backend: 'cpu', worker: false }), wasm = await load(bytes, { backend: 'wasm', worker: false });
+    const want = await cpu.infer({ x }), got = await wasm.infer({ x });
+    expect(wasm.profile().map((t) => [t.node, t.backend])).toEqual(
+      [['gru', 'wasm'], ['squeeze', 'wasm'], ['flatten', 'wasm'], ['reshape', 'wasm'], ['matmul', 'wasm'], ['matmul30', 'wasm']]);
+    for (const name of ['z', 'f']) {
+      expect(got[name]!.shape).toEqual(want[name]!.shape);
+      const diff = Math.max(...Array.from(got[name]!.numeric as Float32Array, (v, i) => Math.abs(v - (want[name]!.numeric as Float32Array)[i]!)));
+      expect(diff, name).toBeLessThan(1e-5);
+    }
+    await Promise.all([cpu.dispose(), wasm.dispose()]);
+  });
+
   it('keeps wasm outputs resident between wasm kernels, copying out what is passed on or returned (same values as cpu)', async () => {
     const bytes = await chainModel(), x = new Rng(22).floats([1, 2, 5, 5]);
     const cpu = await load(bytes, { backend: 'cpu', worker: false }), wasm = await load(bytes, { backend: 'wasm', worker: false });
@@ -118,15 +156,25 @@ describe('wasm backend', () => {
     await model.dispose();
   });
 
-  it('keeps wasm memory flat across 200 inferences, and dispose frees the packed weights', async () => {
-    const heap = (await wasmKernelModules()).heap, before = heap.liveBytes;
-    const model = await load(await denseModel('Relu'), { backend: 'wasm', worker: false });
-    await model.infer({ x: X() });
-    const live = heap.liveBytes, size = heap.byteLength;
-    expect(live).toBeGreaterThan(before);
-    for (let i = 0; i < 200; i++) await model.infer({ x: X() });
-    expect([heap.liveBytes, heap.byteLength]).toEqual([live, size]);
-    await model.dispose();
-    expect(heap.liveBytes).toBe(before);
-  });
+  // Gemm + Relu (FusedGemm); Conv -> Identity/Conv -> Shape (outputs passed on and copied out); GRU -> views ->
+  // MatMul (resident blocks shared by views). Live bytes and the memory's size after the first run (weights packed)
+  // must stay exactly the same over 1000 more.
+  const flatCases: [string, () => Promise<Uint8Array>, () => Record<string, Tensor>][] = [
+    ['Gemm + Relu', () => denseModel('Relu'), () => ({ x: X() })],
+    ['Conv, Identity, Shape', chainModel, () => ({ x: new Rng(22).floats([1, 2, 5, 5]) })],
+    ['GRU, Squeeze, Reshape, Flatten, MatMul', recurrentModel, () => ({ x: new Rng(24).floats([5, 1, 4]) })],
+  ];
+  for (const [label, bytes, feeds] of flatCases) {
+    it(`keeps wasm memory flat across 1000 inferences (${label}), and dispose frees the packed weights`, async () => {
+      const heap = (await wasmKernelModules()).heap, before = heap.liveBytes;
+      const model = await load(await bytes(), { backend: 'wasm', worker: false }), inputs = feeds();
+      await model.infer(inputs);
+      const live = heap.liveBytes, size = heap.byteLength;
+      expect(live).toBeGreaterThan(before);
+      for (let i = 0; i < 1000; i++) await model.infer(inputs);
+      expect([heap.liveBytes, heap.byteLength]).toEqual([live, size]);
+      await model.dispose();
+      expect(heap.liveBytes).toBe(before);
+    }, 20_000);
+  }
 });

@@ -35,6 +35,8 @@ export class WasmKernelRuntime {
   private readonly derivedBlocks = new Map<Tensor, Map<string, number>>();
   private scratch: number[] = [];
   private readonly resident = new Set<ResidentTensor>();
+  /** Resident tensors on each block (an output and its views): the block is freed with the last of them. */
+  private readonly holders = new Map<number, number>();
   private pendingReads = new Map<string, number>();
 
   /**
@@ -75,7 +77,21 @@ export class WasmKernelRuntime {
     this.scratch.splice(i, 1);
     const t = new ResidentTensor(shape, at, (block, floats) => this.read(block, floats));
     this.resident.add(t);
+    this.holders.set(at, 1);
     return t;
+  }
+
+  /** Whether `t` holds its values in wasm memory now. */
+  isResident(t: Value | undefined): t is ResidentTensor {
+    return t instanceof ResidentTensor && this.resident.has(t);
+  }
+
+  /** `t`'s values under another shape (Reshape, Squeeze, ...) without a copy: a second tensor on the same block. */
+  view(t: ResidentTensor, shape: Shape): ResidentTensor {
+    const at = t.block!, v = new ResidentTensor(shape, at, (block, floats) => this.read(block, floats));
+    this.resident.add(v);
+    this.holders.set(at, (this.holders.get(at) ?? 1) + 1);
+    return v;
   }
 
   /**
@@ -106,7 +122,11 @@ export class WasmKernelRuntime {
     const at = t.block;
     t.detach(keep);
     this.resident.delete(t);
-    if (at !== undefined) this.modules.heap.release(at);
+    if (at === undefined) return;
+    const left = (this.holders.get(at) ?? 1) - 1;
+    if (left > 0) return void this.holders.set(at, left);
+    this.holders.delete(at);
+    this.modules.heap.release(at);
   }
 
   /** A scratch block of `floats` (not zeroed). */
