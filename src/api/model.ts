@@ -9,6 +9,7 @@ import { inputMap, type InferInputs } from './infer-inputs.js';
 import { openModel, type OpenedModel } from './open-model.js';
 import { resolveOptions, throwIfAborted, type BackendName, type InferOptions, type LoadOptions } from './options.js';
 import { Session } from './session.js';
+import { isGpuBufferTensor, type GpuBufferTensor } from '../backends/webgpu/gpu-buffer-tensor.js';
 import type { SelfTestOptions, SelfTestReport } from '../testing/self-test.js';
 import { chooseBackend } from '../backends/index.js';
 import { loadInWorker } from '../worker/worker-model.js';
@@ -40,9 +41,16 @@ export interface Model {
   /** Where it runs: the backend chosen at load ('auto' resolved). Ops without a kernel there run on 'cpu'; profile() says which. */
   readonly backend: BackendName;
   /**
-   * Runs the model. Inputs are checked against the input spec first and outputs against the output spec after
-   * (unless load() had validate: false); absent inputs are allowed, as in Neuropod.
+   * Milliseconds the webgpu backend spent creating compute pipelines in load() (part of the load time; after a
+   * device loss, in the first call on the new device); undefined on other backends.
    */
+  readonly pipelineMs: number | undefined;
+  /**
+   * Runs the model. Inputs are checked against the input spec first and outputs against the output spec after
+   * (unless load() had validate: false); absent inputs are allowed, as in Neuropod. With `outputsOn: 'gpu'`
+   * (webgpu, worker: false) the outputs stay on the GPU (docs/api.md, "GPU tensors").
+   */
+  infer(inputs: InferInputs, options: InferOptions & { outputsOn: 'gpu' }): Promise<Record<string, GpuBufferTensor>>;
   infer(inputs: InferInputs, options?: InferOptions): Promise<Record<string, Tensor>>;
   /** Per-operator timings of the last infer(). */
   profile(): OpTiming[];
@@ -81,18 +89,32 @@ export class LocalModel implements Model {
     this.testData = { source: opened.source, readTestData: opened.readTestData };
   }
 
-  async infer(inputs: InferInputs, options: InferOptions = {}): Promise<Record<string, Tensor>> {
+  get pipelineMs(): number | undefined {
+    return this.session instanceof Session ? this.session.pipelineMs : undefined;
+  }
+
+  infer(inputs: InferInputs, options: InferOptions & { outputsOn: 'gpu' }): Promise<Record<string, GpuBufferTensor>>;
+  infer(inputs: InferInputs, options?: InferOptions): Promise<Record<string, Tensor>>;
+  async infer(inputs: InferInputs, options: InferOptions = {}): Promise<Record<string, Tensor | GpuBufferTensor>> {
     const session = this.live();
     throwIfAborted(options.signal, 'infer()');
+    const outputsOn = options.outputsOn ?? 'cpu';
+    if (outputsOn !== 'cpu' && outputsOn !== 'gpu') throw new NeuropodError('USAGE', `infer(): outputsOn must be 'cpu' or 'gpu'; got ${JSON.stringify(options.outputsOn)}`);
     const given = inputMap(inputs);
     if (this.validate) validateAgainstSpec(given, this.inputs, 'input');
     else rejectUnknownInputs(given, this.inputs, session);
     const wanted = this.requested(options.outputs, session);
     const timings: OpTiming[] = [];
-    const produced = await session.run(given, wanted, timings);
+    const produced = await session.run(given, wanted, timings, outputsOn);
     this.timings = timings;
-    throwIfAborted(options.signal, 'infer()');
-    if (this.validate) validateAgainstSpec(produced, this.outputs, 'output');
+    try {
+      throwIfAborted(options.signal, 'infer()');
+      if (this.validate) validateAgainstSpec(produced, this.outputs, 'output');
+    } catch (e) {
+      // Outputs the caller never receives cannot be freed by the caller.
+      for (const t of produced.values()) if (isGpuBufferTensor(t)) t.dispose();
+      throw e;
+    }
     return Object.fromEntries(produced);
   }
 
@@ -140,7 +162,7 @@ export class LocalModel implements Model {
 }
 
 /** Without validation, names still must mean something: a spec input or a graph input. */
-function rejectUnknownInputs(given: ReadonlyMap<string, Tensor>, specs: readonly TensorSpec[], session: Session): void {
+function rejectUnknownInputs(given: ReadonlyMap<string, unknown>, specs: readonly TensorSpec[], session: Session): void {
   const unknown = [...given.keys()].filter((n) => !session.takes(n) && !specs.some((s) => s.name === n));
   if (unknown.length) throw runtimeError('SPEC_UNKNOWN_NAME', `Tensor name(s) '[${unknown.join(', ')}]' are not found in the input spec`);
 }

@@ -35,6 +35,11 @@ export interface InferOptions {
    * detached (length 0). Default false: the inputs are copied once and stay usable.
    */
   transfer?: boolean;
+  /**
+   * 'gpu' (webgpu models in place, worker: false): every output stays on the GPU as a GpuBufferTensor the caller
+   * reads with read() and frees with dispose(), with no readback (docs/api.md, "GPU tensors"). Default 'cpu'.
+   */
+  outputsOn?: 'cpu' | 'gpu';
 }
 
 export interface ResolvedOptions {

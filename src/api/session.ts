@@ -7,6 +7,8 @@ import { topologicalOrder, type OpTiming } from '../runtime/executor.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { ImportedModel } from '../formats/importer.js';
 import { NeuropodError } from './errors.js';
+import { isGpuBufferTensor, type GpuBufferTensor } from '../backends/webgpu/gpu-buffer-tensor.js';
+import type { InputTensor } from './infer-inputs.js';
 
 /**
  * One imported model prepared on a backend. Unsupported operators fail in `Session.open`, at load. Variables
@@ -40,6 +42,10 @@ export class Session {
     return this.prepared.backend;
   }
 
+  get pipelineMs(): number | undefined {
+    return this.prepared.pipelineMs;
+  }
+
   get graph(): Graph {
     return this.imported.model.graph;
   }
@@ -49,19 +55,36 @@ export class Session {
     return this.graphInputs.has(name);
   }
 
-  async run(inputs: ReadonlyMap<string, Tensor>, wanted: readonly string[], timings: OpTiming[]): Promise<Map<string, Tensor>> {
-    const feeds = new Map<string, Value>();
+  /**
+   * Runs the wanted outputs. GPU tensors among the inputs, or `outputsOn: 'gpu'`, need a backend that keeps
+   * values on the GPU (webgpu); the outputs are then GpuBufferTensors. Variables stay on the host.
+   */
+  run(inputs: ReadonlyMap<string, Tensor>, wanted: readonly string[], timings: OpTiming[]): Promise<Map<string, Tensor>>;
+  run(inputs: ReadonlyMap<string, InputTensor>, wanted: readonly string[], timings: OpTiming[], outputsOn: 'cpu' | 'gpu'): Promise<Map<string, InputTensor>>;
+  async run(inputs: ReadonlyMap<string, InputTensor>, wanted: readonly string[], timings: OpTiming[], outputsOn: 'cpu' | 'gpu' = 'cpu'): Promise<Map<string, InputTensor>> {
+    const feeds = new Map<string, Value | GpuBufferTensor>();
     for (const [name, t] of inputs) if (this.takes(name)) feeds.set(name, t);
     for (const [binding, value] of this.state) feeds.set(binding.input, value);
     const stateOutputs = [...this.state.keys()].map((b) => b.output).filter((n) => !wanted.includes(n));
     this.checkFed(feeds, wanted);
-    const values = await this.prepared.run(feeds, [...wanted, ...stateOutputs], timings);
-    for (const binding of this.state.keys()) this.state.set(binding, this.tensorOf(values.get(binding.output), binding.output));
+    const all = [...wanted, ...stateOutputs];
+    const gpuFed = [...inputs.values()].some(isGpuBufferTensor);
+    let values: Map<string, Value | GpuBufferTensor>;
+    if (gpuFed || outputsOn === 'gpu') {
+      if (!this.prepared.runGpu) {
+        const what = gpuFed ? `GPU tensor input '${[...inputs].find(([, t]) => isGpuBufferTensor(t))![0]}'` : `outputsOn: 'gpu'`;
+        throw new NeuropodError('USAGE', `infer(): ${what} needs a model on the webgpu backend; ${this.source} runs on '${this.prepared.backend}' (load it with backend: 'webgpu', or pass host tensors)`);
+      }
+      values = await this.prepared.runGpu(feeds, all, timings, outputsOn === 'gpu' ? wanted : []);
+    } else {
+      values = await this.prepared.run(feeds as Map<string, Value>, all, timings);
+    }
+    for (const binding of this.state.keys()) this.state.set(binding, this.tensorOf(values.get(binding.output), binding.output) as Tensor);
     return new Map(wanted.map((name) => [name, this.tensorOf(values.get(name), name)]));
   }
 
   /** An input the wanted outputs depend on, with no value and no initializer, is the caller's omission: say so. */
-  private checkFed(feeds: Map<string, Value>, wanted: readonly string[]): void {
+  private checkFed(feeds: ReadonlyMap<string, unknown>, wanted: readonly string[]): void {
     const graph = this.graph;
     const used = new Set(topologicalOrder(graph, wanted).flatMap((n) => n.inputs));
     for (const name of wanted) used.add(name);
@@ -81,8 +104,8 @@ export class Session {
     return [...this.state.values()].some((t) => bufferOf(t)[0] === buffer);
   }
 
-  private tensorOf(v: Value | undefined, name: string): Tensor {
-    if (v instanceof Tensor) return v;
+  private tensorOf(v: Value | GpuBufferTensor | undefined, name: string): InputTensor {
+    if (v instanceof Tensor || isGpuBufferTensor(v)) return v;
     throw new NeuropodError('INFERENCE_FAILED', `output '${name}' of ${this.source} is ${v === undefined ? 'missing' : `a ${v.constructor.name}, not a tensor`}`);
   }
 

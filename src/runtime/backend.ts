@@ -1,6 +1,7 @@
 import type { Graph, Model } from '../graph/ir.js';
 import type { Value } from '../graph/value.js';
 import type { OpTiming } from './executor.js';
+import type { GpuBufferTensor } from '../backends/webgpu/gpu-buffer-tensor.js';
 
 /** What a loaded model runs on. */
 export type BackendName = 'cpu' | 'wasm' | 'webgpu';
@@ -25,7 +26,14 @@ export interface PreparedModel {
    * constants, so a Worker must copy, not transfer, such an output.
    */
   readonly graph?: Graph;
+  /** webgpu: milliseconds the last warm-up (at prepare, or after a device loss) spent creating compute pipelines. */
+  readonly pipelineMs?: number;
   run(feeds: ReadonlyMap<string, Value>, wanted: readonly string[], profile?: OpTiming[]): Promise<Map<string, Value>>;
+  /**
+   * webgpu only: `run` with feeds that may be GPU tensors, and with `outputsOnGpu` every wanted value (the
+   * caller's, not a variable's next value) left on the GPU as a GpuBufferTensor the caller owns (docs/api.md).
+   */
+  runGpu?(feeds: ReadonlyMap<string, Value | GpuBufferTensor>, wanted: readonly string[], profile: OpTiming[] | undefined, gpuOutputs: readonly string[]): Promise<Map<string, Value | GpuBufferTensor>>;
   dispose(): void;
 }
 

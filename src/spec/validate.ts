@@ -6,6 +6,9 @@ import type { TensorSpec } from './types.js';
 
 export type SpecKind = 'input' | 'output';
 
+/** What the checks read of a tensor (a host tensor, or a GPU tensor's dtype and shape). */
+type Checked = Pick<Tensor, 'dtype' | 'shape' | 'rank'>;
+
 /** Neuropod's name for a dtype in messages; dtypes that never cross a Neuropod spec get the same pattern. */
 export function neuropodTypeName(dtype: DType): string {
   return DTYPES[dtype].neuropod ?? `${dtype.toUpperCase()}_TENSOR`;
@@ -15,7 +18,7 @@ export function neuropodTypeName(dtype: DType): string {
  * Neuropod's validate_tensors_against_specs (NEUROPOD-FORMAT.md section 5): specs in order, absent tensors
  * skipped, dtype then rank then each dim, symbols consistent within this call; then names not in the spec.
  */
-export function validateAgainstSpec(tensors: ReadonlyMap<string, Tensor>, specs: readonly TensorSpec[], kind: SpecKind): void {
+export function validateAgainstSpec(tensors: ReadonlyMap<string, Checked>, specs: readonly TensorSpec[], kind: SpecKind): void {
   const symbols = new Map<string, number>();
   for (const spec of specs) {
     const t = tensors.get(spec.name);
@@ -26,7 +29,7 @@ export function validateAgainstSpec(tensors: ReadonlyMap<string, Tensor>, specs:
   if (unknown.length) throw runtimeError('SPEC_UNKNOWN_NAME', `Tensor name(s) '[${unknown.join(', ')}]' are not found in the ${kind} spec`);
 }
 
-function checkTensor(t: Tensor, spec: GraphTensorSpec, kind: SpecKind, symbols: Map<string, number>): void {
+function checkTensor(t: Checked, spec: GraphTensorSpec, kind: SpecKind, symbols: Map<string, number>): void {
   const where = `in the ${kind} spec`;
   if (!spec.dtypeUnknown && t.dtype !== spec.dtype) {
     throw runtimeError('SPEC_DTYPE', `Tensor '${spec.name}' ${where} is expected to be of type ${neuropodTypeName(spec.dtype)}, but was of type ${neuropodTypeName(t.dtype)}`);

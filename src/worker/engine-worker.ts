@@ -18,6 +18,7 @@ export interface ModelInfo {
   inputs: LocalModel['inputs'];
   outputs: LocalModel['outputs'];
   backend: LocalModel['backend'];
+  pipelineMs: number | undefined;
 }
 
 export interface InferReply {
@@ -45,7 +46,7 @@ const engine = {
       const loaded = await load(isWireBytes(source) ? await bytesFromWire(source) : source, { ...options, worker: false });
       if (!(loaded instanceof LocalModel)) throw new Error('the engine Worker expected a model that runs in place');
       model = loaded;
-      return { name: loaded.name, platform: loaded.platform, inputs: loaded.inputs, outputs: loaded.outputs, backend: loaded.backend };
+      return { name: loaded.name, platform: loaded.platform, inputs: loaded.inputs, outputs: loaded.outputs, backend: loaded.backend, pipelineMs: loaded.pipelineMs };
     });
   },
 

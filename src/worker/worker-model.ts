@@ -10,6 +10,7 @@ import type { TensorSpec } from '../spec/types.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { SelfTestOptions, SelfTestReport } from '../testing/self-test.js';
 import { EngineConnection } from './engine-connection.js';
+import { isGpuBufferTensor, type GpuBufferTensor } from '../backends/webgpu/gpu-buffer-tensor.js';
 import type { ModelInfo, WorkerLoadOptions } from './engine-worker.js';
 import { takeOwnership, tensorsFromWire, tensorsToWire, unwrap, type WireBytes } from './wire.js';
 
@@ -81,9 +82,20 @@ class WorkerModel implements Model {
     this.describe(await this.startEngine(signal));
   }
 
-  infer(inputs: InferInputs, options: InferOptions = {}): Promise<Record<string, Tensor>> {
-    return this.enqueue(options.signal, 'infer()', () => {
-      const wire = takeOwnership(tensorsToWire(inputMap(inputs), options.transfer ? 'move' : 'copy'));
+  /** After load: the Worker's figure from its load (a later re-warm in the Worker is not reported here). */
+  pipelineMs: number | undefined;
+
+  infer(inputs: InferInputs, options: InferOptions & { outputsOn: 'gpu' }): Promise<Record<string, GpuBufferTensor>>;
+  infer(inputs: InferInputs, options?: InferOptions): Promise<Record<string, Tensor>>;
+  infer(inputs: InferInputs, options: InferOptions = {}): Promise<Record<string, Tensor | GpuBufferTensor>> {
+    return this.enqueue<Record<string, Tensor | GpuBufferTensor>>(options.signal, 'infer()', () => {
+      const given = inputMap(inputs);
+      const gpuInput = [...given].find(([, t]) => isGpuBufferTensor(t))?.[0];
+      if (gpuInput !== undefined || options.outputsOn === 'gpu') {
+        const what = gpuInput !== undefined ? `GPU tensor input '${gpuInput}'` : `outputsOn: 'gpu'`;
+        throw new NeuropodError('USAGE', `infer(): ${what} cannot cross to the engine Worker (a GPUBuffer belongs to the thread and device that made it); load the model with worker: false to chain GPU tensors`);
+      }
+      const wire = takeOwnership(tensorsToWire(given as Map<string, Tensor>, options.transfer ? 'move' : 'copy'));
       return async (engine) => {
         const answer = unwrap(await engine.call((remote) => remote.infer(Comlink.transfer(wire.tensors, wire.transfer), options.outputs)));
         this.timings = answer.timings;
@@ -194,6 +206,7 @@ class WorkerModel implements Model {
     this.inputs = frozenSpecs(info.inputs);
     this.outputs = frozenSpecs(info.outputs);
     this.backend = info.backend;
+    this.pipelineMs = info.pipelineMs;
   }
 
   /** Every call made before the crash fails with it; the next one starts a fresh Worker. */

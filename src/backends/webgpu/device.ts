@@ -1,4 +1,5 @@
 import { NeuropodError } from '../../api/errors.js';
+import { lossReason } from './gpu-buffer-tensor.js';
 import { findGpu, type GpuSource } from './gpu-source.js';
 
 /** Features the engine uses when the adapter has them; none is required. */
@@ -37,7 +38,7 @@ async function deviceOn(source: GpuSource): Promise<GpuDevice> {
   const device = await adapter.requestDevice({ requiredFeatures, requiredLimits });
   let lostReason: string | undefined;
   const lost = device.lost.then((info) => {
-    lostReason = info.message || info.reason || 'unknown reason';
+    lostReason = lossReason(info);
     throw new NeuropodError('DEVICE_LOST', `webgpu: the GPU device was lost (${lostReason}); the call was abandoned, the next call opens a new device`);
   });
   lost.catch(() => {});

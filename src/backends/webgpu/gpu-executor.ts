@@ -75,28 +75,35 @@ export class GpuGraphExecutor {
     return this.hostExecutor.run(new Map(feeds), wanted, profile);
   }
 
-  /** Runs the graph; a WebGPU validation error anywhere in the run fails it (a kernel bug, never silently wrong). */
-  async run(ctx: GpuContext, feeds: ReadonlyMap<string, Value>, wanted: readonly string[], profile?: OpTiming[]): Promise<Map<string, Value>> {
+  /**
+   * Runs the graph; a WebGPU validation error anywhere in the run fails it (a kernel bug, never silently wrong).
+   * Feeds may be GPU tensors (held by the run until it ends). The wanted values named in `onGpu` come back as GPU
+   * tensors the caller owns, with no readback; such a run is not GPU-timed (the timestamps would need one).
+   */
+  async run(ctx: GpuContext, feeds: ReadonlyMap<string, Slot>, wanted: readonly string[], profile?: OpTiming[], onGpu: ReadonlySet<string> = new Set()): Promise<Map<string, Slot>> {
     ctx.device.pushErrorScope('validation');
-    let result: Map<string, Value> | undefined;
+    let result: Map<string, Slot> | undefined;
     try {
-      result = await this.runSteps(ctx, feeds, wanted, profile);
+      result = await this.runSteps(ctx, feeds, wanted, profile, onGpu);
     } finally {
       const error = await ctx.device.popErrorScope().catch(() => null);
-      if (error && result) throw new NeuropodError('INFERENCE_FAILED', `webgpu: the run raised a validation error: ${error.message}`);
+      if (error && result) {
+        for (const v of result.values()) if (v instanceof GpuTensor) v.storage.release();
+        throw new NeuropodError('INFERENCE_FAILED', `webgpu: the run raised a validation error: ${error.message}`);
+      }
     }
     return result;
   }
 
-  private async runSteps(ctx: GpuContext, feeds: ReadonlyMap<string, Value>, wanted: readonly string[], profile?: OpTiming[]): Promise<Map<string, Value>> {
-    const timer = profile && ctx.gpu.features.has('timestamp-query') ? new GpuTimer(ctx.device) : undefined;
+  private async runSteps(ctx: GpuContext, feeds: ReadonlyMap<string, Slot>, wanted: readonly string[], profile: OpTiming[] | undefined, onGpu: ReadonlySet<string>): Promise<Map<string, Slot>> {
+    const timer = profile && onGpu.size === 0 && ctx.gpu.features.has('timestamp-query') ? new GpuTimer(ctx.device) : undefined;
     const state = new RunState(new GpuRun(ctx, timer), this.model.graph, this.constantNames, feeds);
     try {
       for (const step of this.plan(wanted)) {
         if (!step.skip) await this.runStep(step, state, profile);
         for (const name of step.release) state.drop(name);
       }
-      const outputs = await state.collect(wanted);
+      const outputs = await state.collect(wanted, onGpu);
       // WebGPU ops' times are their GPU times where the adapter has timestamps (else the time to record them).
       for (const [i, ms] of state.run.gpuTimes ?? []) profile![i]!.ms = ms;
       return outputs;

@@ -46,7 +46,7 @@ export class GpuRun {
   /** A fresh pooled tensor the next dispatch writes. */
   output(dtype: DType, shape: Shape): GpuTensor {
     const pool = this.ctx.pool;
-    return new GpuTensor(dtype, [...shape], new GpuStorage(pool.acquire(Math.max(4, sizeOfShape(shape) * 4)), (b) => pool.release(b)));
+    return new GpuTensor(dtype, [...shape], new GpuStorage(pool.acquire(Math.max(4, sizeOfShape(shape) * 4)), (b) => pool.release(b), true));
   }
 
   dispatch(d: Dispatch): void {
@@ -75,6 +75,15 @@ export class GpuRun {
     new Uint32Array(buffer.getMappedRange(), 0, words.length).set(new Uint32Array(words.buffer, words.byteOffset, words.length));
     buffer.unmap();
     return new GpuTensor(t.dtype, [...t.shape], new GpuStorage(buffer, (b) => this.retired.push(b)));
+  }
+
+  /** `to` gets `from`'s elements, in order with the dispatches recorded so far (a GPU copy, no readback). */
+  copy(from: GpuTensor, to: GpuTensor): void {
+    const bytes = Math.min(from.byteLength, to.byteLength);
+    if (bytes === 0) return;
+    const encoder = this.commandEncoder();
+    this.endPass();
+    encoder.copyBufferToBuffer(from.buffer, 0, to.buffer, 0, Math.ceil(bytes / 4) * 4);
   }
 
   /** Sends what is recorded so far; nothing waits. */
@@ -171,7 +180,8 @@ export function uploadable(dtype: DType): boolean {
   return GPU_DTYPES.has(dtype);
 }
 
-function hostTensor(t: GpuTensor, words: Uint32Array): Tensor {
+/** A host tensor of `t`'s dtype and shape from its 32-bit words (int64 widened, bool/uint8 narrowed). */
+export function hostTensor(t: Pick<GpuTensor, 'dtype' | 'shape'>, words: Uint32Array): Tensor {
   const shape = [...t.shape], dtype = t.dtype;
   if (dtype === 'float32') return new Tensor(dtype, shape, new Float32Array(words.buffer));
   if (dtype === 'int32') return new Tensor(dtype, shape, new Int32Array(words.buffer));

@@ -13,7 +13,14 @@ export class GpuStorage {
   constructor(
     readonly buffer: GPUBuffer,
     private readonly onFree: (buffer: GPUBuffer) => void,
+    /** A run's own pooled buffer (not an upload, a constant or a caller's buffer): it may be handed to the caller. */
+    readonly pooled = false,
   ) {}
+
+  /** Whether anyone besides one holder has it (a view, another output, the caller). */
+  get shared(): boolean {
+    return this.holders > 1;
+  }
 
   retain(): this {
     this.holders++;

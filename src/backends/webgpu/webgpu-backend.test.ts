@@ -151,21 +151,32 @@ describe.skipIf(missing !== undefined)('the WebGPU backend', () => {
     prepared.dispose();
   });
 
-  it('runs a call on the reference when a lost device cannot be replaced, and returns to the GPU once it can', async () => {
-    const m = model([node('Relu', ['x'], ['a']), node('Sigmoid', ['a'], ['y'])], ['x'], ['y']);
+  it('runs a call on the wasm backend when a lost device cannot be replaced, says so once, and returns to the GPU once it can', async () => {
+    const m = model([node('MatMul', ['x', 'w'], ['a']), node('Add', ['a', 'b'], ['y'])], ['x'], ['y'], new Map([['w', f32([2, 2], [1, 2, 3, 4])], ['b', f32([2], [0.5, 0.5])]]));
     const prepared = await WebGpuModel.prepare(m);
     const ctx = await prepared.context();
     ctx.device.destroy();
     await ctx.gpu.lost.catch(() => undefined);
-    const open = vi.spyOn(GpuContext, 'open').mockRejectedValueOnce(new NeuropodError('BACKEND_UNAVAILABLE', 'webgpu: no adapter (test)'));
-    const feeds = new Map([['x', f32([2], [-1, 0])]]);
-    const profile: OpTiming[] = [];
-    expect(floats((await prepared.run(feeds, ['y'], profile)).get('y'))).toEqual([0.5, 0.5]);
-    expect(profile.map((p) => p.backend)).toEqual(['cpu', 'cpu']);
+    const noAdapter = new NeuropodError('BACKEND_UNAVAILABLE', 'webgpu: no adapter (test)');
+    const open = vi.spyOn(GpuContext, 'open').mockRejectedValueOnce(noAdapter).mockRejectedValueOnce(noAdapter);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const info = vi.spyOn(console, 'info').mockImplementation(() => {});
+    const feeds = new Map([['x', f32([1, 2], [-1, 0])]]);
+    const before = floats(feeds.get('x'));
+    for (let i = 0; i < 2; i++) {
+      const profile: OpTiming[] = [];
+      expect(floats((await prepared.run(feeds, ['y'], profile)).get('y'))).toEqual([-0.5, -1.5]);
+      expect(profile.map((p) => p.backend)).toEqual(['wasm', 'wasm']);
+    }
+    expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([expect.stringMatching(/^\[neuropod-web\] webgpu: the GPU device was lost and no new one can be opened \(webgpu: no adapter \(test\)\); calls run on the wasm backend until one can/)]);
     open.mockRestore();
     const again: OpTiming[] = [];
-    expect(floats((await prepared.run(feeds, ['y'], again)).get('y'))).toEqual([0.5, 0.5]);
+    expect(floats((await prepared.run(feeds, ['y'], again)).get('y'))).toEqual([-0.5, -1.5]);
     expect(again.map((p) => p.backend)).toEqual(['webgpu', 'webgpu']);
+    expect(info.mock.calls.map((c) => String(c[0]))).toEqual([expect.stringContaining('calls run on WebGPU again')]);
+    expect(floats(feeds.get('x'))).toEqual(before);
+    warn.mockRestore();
+    info.mockRestore();
     prepared.dispose();
   });
 });
