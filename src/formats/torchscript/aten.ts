@@ -10,7 +10,7 @@ import { clampTensor, TENSOR_OPS, unboundPiece } from './tensor-ops.js';
 import { VISION_OPS } from './vision.js';
 import { lowerEncoderLayer, lowerMultiHeadAttention } from './transformer.js';
 import {
-  asSym, cast, constFloat, constInt, constInts, itemsOf, listSym, normalizeDim, rankOf, resultType, scalarType, shapeSym,
+  asSym, cast, constFloat, constInt, constInts, itemsOf, listSym, markShape, normalizeDim, rankOf, resultType, scalarType, shapeLength, shapeSym,
 } from './tensor-values.js';
 import { isRuntime, ScannedList, Unbound, type PyValue } from './values.js';
 
@@ -176,8 +176,7 @@ function softmax(op: string): Lower {
 
 function reshape(c: OperatorContext, x: Py, shape: Py): Sym {
   const input = asSym(c, x);
-  const items = itemsOf(shape);
-  return c.builder.op('Reshape', [input, shapeSym(c, shape)], input.dtype, items?.length);
+  return c.builder.op('Reshape', [input, shapeSym(c, shape)], input.dtype, shapeLength(shape));
 }
 
 function transpose(c: OperatorContext, x: Py, a: Py, b: Py): Sym {
@@ -211,7 +210,7 @@ function flatten(c: OperatorContext, x: Py, start: Py, end: Py): Sym {
 
 function size(c: OperatorContext, x: Py, dim: Py): Py {
   const input = asSym(c, x);
-  const shape = c.builder.op('Shape', [input], 'int64', 1);
+  const shape = markShape(c.builder.op('Shape', [input], 'int64', 1), input.rank);
   if (dim === undefined || dim === null) return shape;
   return c.builder.op('Gather', [shape, c.builder.scalar(BigInt(constInt(c, dim, 'size dim')), 'int64')], 'int64', 0, { axis: 0 });
 }
@@ -281,8 +280,7 @@ function fill(c: OperatorContext, shape: Py, value: Py, dtype: Py, fallback: DTy
   const t = scalarType(c, dtype, fallback);
   const v = asSym(c, value, t);
   const sizeOf = c.builder.op('Reshape', [v, c.builder.int64s([1])], t, 1);
-  const rank = itemsOf(shape)?.length;
-  return c.builder.op('Expand', [sizeOf, shapeSym(c, shape)], t, rank);
+  return c.builder.op('Expand', [sizeOf, shapeSym(c, shape)], t, shapeLength(shape));
 }
 
 function fillLike(c: OperatorContext, x: Py, value: Py, dtype: Py): Sym {

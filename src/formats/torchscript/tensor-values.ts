@@ -131,6 +131,20 @@ export function constFloat(c: LoweringContext, v: PyValue, what: string): number
   throw c.fail('OP_UNSUPPORTED', `${what} must be a load-time number, got ${describeValue(v)}`);
 }
 
+/** Lengths of 1-D int64 values that are a tensor's shape (`torch.size(x)` of an x of known rank). */
+const shapeLengths = new WeakMap<Sym, number>();
+
+export function markShape(shape: Sym, length: number | undefined): Sym {
+  if (length !== undefined) shapeLengths.set(shape, length);
+  return shape;
+}
+
+/** The count of dims a shape argument gives, where lowering knows it: a list's length or a marked shape's. */
+export function shapeLength(v: PyValue): number | undefined {
+  if (v instanceof Sym) return shapeLengths.get(v);
+  return itemsOf(v)?.length;
+}
+
 /** A shape argument (list of ints, some known only at run time, or a size() result) as a 1-D int64 tensor. */
 export function shapeSym(c: LoweringContext, v: PyValue): Sym {
   if (v instanceof Sym) return cast(c, v, 'int64');
