@@ -56,29 +56,35 @@ function padMode(ctx: KernelContext): PadMode {
   return mode as PadMode;
 }
 
+/** Pad's begin/end per axis, mode and fill value, read as its opset defines them (shared with the wasm Pad). */
+export function padArguments(inputs: Parameters<KernelDef['run']>[0], ctx: KernelContext): { x: Tensor; begin: number[]; end: number[]; mode: PadMode; fill: RawElement } {
+  const x = tensorInput(inputs, 0, 'Pad');
+  let pads: number[];
+  let fill: RawElement;
+  if (ctx.opset >= 11) {
+    pads = toIndices(tensorInput(inputs, 1, 'Pad'));
+    const value = optionalTensor(inputs, 2);
+    fill = value && value.size > 0 ? (value.data as ArrayLike<RawElement>)[0]! : zeroOf(x);
+  } else {
+    pads = ctx.attrs.ints('pads') ?? ctx.attrs.require('paddings', 'ints');
+    fill = rawOf(x.dtype, ctx.attrs.float('value', 0));
+  }
+  const axesTensor = ctx.opset >= 18 ? optionalTensor(inputs, 3) : undefined;
+  const axes = axesTensor ? toIndices(axesTensor).map((a) => normalizeAxis(a, x.rank)) : x.shape.map((_, i) => i);
+  if (pads.length !== 2 * axes.length) throw new NeuropodError('INFERENCE_FAILED', `Pad: ${pads.length} pads for ${axes.length} axes`);
+  const begin = new Array<number>(x.rank).fill(0);
+  const end = new Array<number>(x.rank).fill(0);
+  axes.forEach((a, i) => {
+    begin[a] = pads[i]!;
+    end[a] = pads[i + axes.length]!;
+  });
+  return { x, begin, end, mode: padMode(ctx), fill };
+}
+
 export const padKernel: KernelDef = {
   op: 'Pad',
   run(inputs, ctx) {
-    const x = tensorInput(inputs, 0, 'Pad');
-    let pads: number[];
-    let fill: RawElement;
-    if (ctx.opset >= 11) {
-      pads = toIndices(tensorInput(inputs, 1, 'Pad'));
-      const value = optionalTensor(inputs, 2);
-      fill = value && value.size > 0 ? (value.data as ArrayLike<RawElement>)[0]! : zeroOf(x);
-    } else {
-      pads = ctx.attrs.ints('pads') ?? ctx.attrs.require('paddings', 'ints');
-      fill = rawOf(x.dtype, ctx.attrs.float('value', 0));
-    }
-    const axesTensor = ctx.opset >= 18 ? optionalTensor(inputs, 3) : undefined;
-    const axes = axesTensor ? toIndices(axesTensor).map((a) => normalizeAxis(a, x.rank)) : x.shape.map((_, i) => i);
-    if (pads.length !== 2 * axes.length) throw new NeuropodError('INFERENCE_FAILED', `Pad: ${pads.length} pads for ${axes.length} axes`);
-    const begin = new Array<number>(x.rank).fill(0);
-    const end = new Array<number>(x.rank).fill(0);
-    axes.forEach((a, i) => {
-      begin[a] = pads[i]!;
-      end[a] = pads[i + axes.length]!;
-    });
-    return [padTensor(x, begin, end, padMode(ctx), fill)];
+    const { x, begin, end, mode, fill } = padArguments(inputs, ctx);
+    return [padTensor(x, begin, end, mode, fill)];
   },
 };

@@ -2,6 +2,7 @@ import { convWasmKernels } from '../../../kernels/conv-wasm.js';
 import { elementwiseWasmKernels } from '../../../kernels/elementwise-wasm.js';
 import { referenceKernels } from '../../../kernels/index.js';
 import { matmulWasmKernels } from '../../../kernels/matmul-wasm.js';
+import { padWasmKernels } from '../../../kernels/pad-wasm.js';
 import { poolWasmKernels } from '../../../kernels/pool-wasm.js';
 import { reduceWasmKernels } from '../../../kernels/reduce-wasm.js';
 import { rnnWasmKernels } from '../../../kernels/rnn-wasm.js';
@@ -117,7 +118,7 @@ export const wasmBackend: Backend = {
     const planned = planGraph(source, { keep: options.keep });
     const model = fuseConvEpilogues(planned.model, planned.shapes);
     const rt = new WasmKernelRuntime(modules, constantsOf(model.graph), readerCounts(model.graph), new Set(model.graph.nodes));
-    const executor = new GraphExecutor(model, new WasmFirstKernels(new KernelTable([matmulWasmKernels(rt), convWasmKernels(rt), elementwiseWasmKernels(rt), poolWasmKernels(rt), reduceWasmKernels(rt), rnnWasmKernels(rt), tensorWasmKernels(rt)]), rt));
+    const executor = new GraphExecutor(model, new WasmFirstKernels(new KernelTable([matmulWasmKernels(rt), convWasmKernels(rt), elementwiseWasmKernels(rt), poolWasmKernels(rt), reduceWasmKernels(rt), rnnWasmKernels(rt), tensorWasmKernels(rt), padWasmKernels(rt)]), rt));
     return {
       backend: 'wasm',
       graph: model.graph,
