@@ -57,6 +57,8 @@ const ENGINES = {
       },
       dispose: () => model.dispose(),
       actualBackend: model.backend,
+      // WebGPU compiles its pipelines inside load(): the part of the load time they took, reported apart.
+      pipelineMs: model.pipelineMs,
     };
   },
 
@@ -147,6 +149,7 @@ export async function runEngine({ engine, modelUrl, backend, threads, inputs, ru
       ok: true,
       backend: runner.actualBackend,
       loadMs: loadedMs,
+      pipelineMs: runner.pipelineMs,
       coldStartMs,
       medianMs: median(times),
       minMs: Math.min(...times),

@@ -58,6 +58,8 @@ export interface BenchResult {
   error?: string;
   coldStartMs?: number;
   loadMs?: number;
+  /** Ours on webgpu: the part of loadMs spent creating compute pipelines (Model.pipelineMs); else undefined. */
+  pipelineMs?: number;
   medianMs?: number;
   minMs?: number;
   maxMs?: number;

@@ -51,12 +51,17 @@ export function perfChartSvg(report: BenchReport): string {
   ].join('\n');
 }
 
+/** From load() resolving to the first output in JS memory. */
+export function firstRunMs(r: BenchResult): number | undefined {
+  return r.coldStartMs === undefined || r.loadMs === undefined ? undefined : r.coldStartMs - r.loadMs;
+}
+
 function cell(r: BenchResult): string[] {
   const f = (v: number | undefined, d = 1) => (v === undefined ? '—' : v.toFixed(v < 10 ? 2 : d));
   return [
     r.model, r.engine, r.backend, String(r.threads),
     r.ok ? f(r.medianMs) : `failed: ${(r.error ?? '').replace(/\|/g, '\\|').slice(0, 120)}`,
-    f(r.minMs), f(r.maxMs), f(r.loadMs), f(r.coldStartMs === undefined || r.loadMs === undefined ? undefined : r.coldStartMs - r.loadMs), f(r.coldStartMs),
+    f(r.minMs), f(r.maxMs), f(r.loadMs), f(r.pipelineMs), f(firstRunMs(r)), f(r.coldStartMs),
     r.peakMemoryBytes === undefined ? '—' : (r.peakMemoryBytes / 2 ** 20).toFixed(1),
     r.agrees === undefined ? '—' : r.agrees ? `yes (${r.maxAbsError!.toExponential(1)})` : `NO (${r.maxAbsError!.toExponential(1)})`,
   ];
@@ -76,14 +81,14 @@ export function perfMarkdown(report: BenchReport, sizes: BundleSize[] | undefine
     `- Browser: ${report.browser}, headless; cross-origin isolated: ${m.crossOriginIsolated ? 'yes' : 'no'}`,
     `- WebGPU adapter: ${report.gpu ? Object.values(report.gpu).filter(Boolean).join(' / ') || 'present (no info)' : 'none'}${report.options.realGpu ? '' : ' (SwiftShader: a CPU emulation of a GPU, so WebGPU figures here say nothing about real GPUs)'}`,
     `- Runs: ${report.options.runs} timed after ${report.options.warmup} warm-up, ${report.options.threads} thread(s) for every engine; agreement: |x - ref| <= ${report.options.atol} + ${report.options.rtol}·|ref|`,
-    '- Load: until the engine\'s load/create resolves (fetch, import, kernel and pipeline compilation: WebGPU pipelines are compiled at load). First run: from then to the first output in JS memory. Cold start: the two together.',
+    '- Load: until the engine\'s load/create resolves (fetch, import, kernel and pipeline compilation: WebGPU pipelines are compiled at load). Pipelines: the part of our WebGPU load spent creating compute pipelines (`Model.pipelineMs`; — for other backends and for peers, whose APIs do not report it). First run: from load to the first output in JS memory. Cold start: load and first run together.',
     '- Peak memory: the largest of two samples (after the first run, after the timed runs) of `performance.measureUserAgentSpecificMemory()` where available, else the JS heap.',
     '',
     `![median latency](${svgName})`,
     '',
     '## Results',
     '',
-    table(['model', 'engine', 'backend', 'threads', 'median ms', 'min', 'max', 'load ms', 'first run ms', 'cold start ms', 'peak MiB', 'agrees with reference'], report.results.map(cell)),
+    table(['model', 'engine', 'backend', 'threads', 'median ms', 'min', 'max', 'load ms', 'pipelines ms', 'first run ms', 'cold start ms', 'peak MiB', 'agrees with reference'], report.results.map(cell)),
     '',
     '## Ratios (our median / peer median; below 1 means we are faster)',
     '',

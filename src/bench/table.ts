@@ -1,4 +1,5 @@
 import type { BenchReport, GemmReport } from './harness.js';
+import { firstRunMs } from './report.js';
 import type { BundleSize } from './sizes.js';
 
 const ms = (v: number | undefined) => (v === undefined ? '—' : v < 10 ? v.toFixed(2) : v.toFixed(1));
@@ -11,9 +12,9 @@ function pad(rows: string[][]): string {
 }
 
 export function resultsTable(report: BenchReport): string {
-  const rows = [['model', 'engine', 'backend', 'threads', 'median ms', 'min', 'max', 'cold start ms', 'peak MiB', 'agrees', 'error']];
+  const rows = [['model', 'engine', 'backend', 'threads', 'median ms', 'min', 'max', 'load ms', 'pipelines ms', 'first run ms', 'cold start ms', 'peak MiB', 'agrees', 'error']];
   for (const r of report.results) {
-    rows.push([r.model, r.engine, r.backend, String(r.threads), ms(r.medianMs), ms(r.minMs), ms(r.maxMs), ms(r.coldStartMs), mib(r.peakMemoryBytes), r.agrees === undefined ? '—' : r.agrees ? 'yes' : 'NO', r.error ? r.error.slice(0, 80) : '']);
+    rows.push([r.model, r.engine, r.backend, String(r.threads), ms(r.medianMs), ms(r.minMs), ms(r.maxMs), ms(r.loadMs), ms(r.pipelineMs), ms(firstRunMs(r)), ms(r.coldStartMs), mib(r.peakMemoryBytes), r.agrees === undefined ? '—' : r.agrees ? 'yes' : 'NO', r.error ? r.error.slice(0, 80) : '']);
   }
   return pad(rows);
 }
