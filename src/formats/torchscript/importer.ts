@@ -33,6 +33,8 @@ export function lowerTorchScript(bytes: Uint8Array, source: string, config: Pick
     outputs.push({ name, type: { kind: 'tensor', dtype: sym.dtype } });
   }
   const used = new Set(allNodes(builder.nodes).flatMap((n) => n.inputs));
+  // Traces that were redone (a loop body traced again once its carried types settle) leave constants behind.
+  for (const name of [...builder.initializers.keys()]) if (!used.has(name)) builder.initializers.delete(name);
   const graphInputs = config.inputSpec.filter((s) => used.has(s.name)).map((s) => ({
     name: s.name,
     type: { kind: 'tensor' as const, dtype: s.dtype, shape: s.dtype === 'string' ? [s.shape[0] ?? null] : [...s.shape] },
