@@ -53,6 +53,24 @@ describe('wasm Add/Sub/Mul/Div', () => {
     expect(delegated).toBeGreaterThan(0);
     expect(delegated).toBeLessThan(60);
   });
+
+  it('walks an outer product in wasm: [[1],[2]] - [10,20,30] is [[-9,-19,-29],[-8,-18,-28]] (by hand), and seeded ones bit for bit', () => {
+    delegated = 0;
+    expect(numbers(runWasm('Sub', [f32([2, 1], [1, 2]), f32([3], [10, 20, 30])]))).toEqual([-9, -19, -29, -8, -18, -28]);
+    const rng = new Rng(32);
+    for (let trial = 0; trial < 60; trial++) {
+      const op = rng.pick(['Add', 'Sub', 'Mul', 'Div']);
+      const out = rng.shape(2, 4, 6), k = rng.int(1, out.length - 1);
+      // movenet's [1, 48, 48, 1] - [1, 1, 1, 17]: leading dims against ones, ones against trailing dims.
+      const column = out.map((d, i) => (i < k ? d : 1)), row = out.map((d, i) => (i < k ? 1 : d)).slice(rng.int(0, k));
+      const [a, b] = rng.bool() ? [column, row] : [row, column];
+      const A = rng.floats(a, -3, 3), B = rng.floats(b, 0.5, 3);
+      const want = runKernel(elementwiseKernels, op, [A, B])[0]!, got = runWasm(op, [A, B]);
+      expect(got.shape, `trial ${trial}: ${op} [${a}] [${b}]`).toEqual(want.shape);
+      expect(numbers(got), `trial ${trial}: ${op} [${a}] [${b}]`).toEqual(numbers(want));
+    }
+    expect(delegated).toBe(0);
+  });
 });
 
 describe('wasm Erf', () => {

@@ -1,6 +1,7 @@
 /**
  * Add, Sub, Mul and Div on float32 in wasm (wasm/elementwise.wat) for the broadcasts a row walk covers: equal
- * shapes, a scalar, a trailing vector ([..., n] with [n]) and a leading one ([m, 1] with [m, n]), either side;
+ * shapes, a scalar, a trailing vector ([..., n] with [n]), a leading one ([m, 1] with [m, n]) and an outer
+ * product ([..., m, 1] with [n]), either side;
  * Erf on float32 (wasm/exp.wat: a Taylor series near 0, Abramowitz & Stegun 7.1.26 beyond, within 3.5e-7).
  * Other broadcasts, other dtypes and the opset-1/6 `broadcast`/`axis` forms go to the reference (kernels/elementwise.ts).
  */
@@ -19,35 +20,29 @@ interface Walk {
   si: number;
 }
 
-/** `shape` without leading unit dims. */
-function trimmed(shape: Shape): number[] {
-  const s = [...shape];
-  while (s.length && s[0] === 1) s.shift();
-  return s;
-}
-
-/** outer × inner and each operand's walk for output `out`, or undefined when the broadcast is not a row walk. */
+/**
+ * outer × inner and each operand's walk for output `out`, or undefined when no split of the output's dims into
+ * leading (outer) and trailing (inner) ones lets both operands be walked: each operand, right-aligned, must on
+ * either side of the split have the output's dims or only ones. The first split that works has the longest rows.
+ * That covers equal shapes, scalars, trailing and leading vectors and an outer product ([m, 1] with [n]).
+ */
 function rowWalk(a: Shape, b: Shape, out: Shape): { outer: number; inner: number; a: Walk; b: Walk } | undefined {
-  const size = (s: Shape) => s.reduce((x, y) => x * y, 1), total = size(out);
-  const full = (s: Shape) => size(s) === total, ta = trimmed(a), tb = trimmed(b), to = trimmed(out);
-  const same = (x: number[], y: number[]) => x.length === y.length && x.every((d, i) => d === y[i]);
-  if (full(a) && full(b)) return { outer: 1, inner: total, a: { so: 0, si: 1 }, b: { so: 0, si: 1 } };
-  const pair = (small: number[], swap: boolean) => {
-    const n = size(small), big = { so: 0, si: 1 };
-    let walk: { outer: number; inner: number; big: Walk; small: Walk } | undefined;
-    if (n === 1) walk = { outer: 1, inner: total, big, small: { so: 0, si: 0 } };
-    else if (same(small, to.slice(to.length - small.length))) walk = { outer: total / n, inner: n, big: { so: n, si: 1 }, small: { so: 0, si: 1 } };
-    else if (small.length === to.length) {
-      // Right-aligned with the output from its first dim: its non-unit dims lead, the rest are ones.
-      const lead = [...small];
-      while (lead.length && lead[lead.length - 1] === 1) lead.pop();
-      if (lead.every((d, i) => d === to[i])) walk = { outer: n, inner: total / n, big: { so: total / n, si: 1 }, small: { so: 1, si: 0 } };
-    }
-    if (!walk) return undefined;
-    return { outer: walk.outer, inner: walk.inner, a: swap ? walk.small : walk.big, b: swap ? walk.big : walk.small };
+  const rank = out.length, size = (s: readonly number[]) => s.reduce((x, y) => x * y, 1);
+  const aligned = (s: Shape) => [...new Array<number>(rank - s.length).fill(1), ...s];
+  const ones = (s: readonly number[]) => s.every((d) => d === 1);
+  const same = (s: readonly number[], o: readonly number[]) => s.every((d, i) => d === o[i]);
+  const walk = (s: number[], k: number): Walk | undefined => {
+    const lead = s.slice(0, k), trail = s.slice(k), outLead = out.slice(0, k), outTrail = out.slice(k);
+    const si = same(trail, outTrail) ? 1 : ones(trail) ? 0 : -1;
+    if (si < 0) return undefined;
+    if (same(lead, outLead)) return { so: size(trail), si };
+    return ones(lead) ? { so: 0, si } : undefined;
   };
-  if (full(a)) return pair(tb, false);
-  if (full(b)) return pair(ta, true);
+  const sa = aligned(a), sb = aligned(b);
+  for (let k = 0; k <= rank; k++) {
+    const wa = walk(sa, k), wb = walk(sb, k);
+    if (wa && wb) return { outer: size(out.slice(0, k)), inner: size(out.slice(k)), a: wa, b: wb };
+  }
   return undefined;
 }
 
