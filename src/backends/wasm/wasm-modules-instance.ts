@@ -62,6 +62,8 @@ export interface WasmKernelModules {
   exp: ExpExports;
   /** 128 bytes of scratch for gemm's edge tiles. */
   tile: number;
+  /** gemm and gemv are their relaxed-SIMD builds (fused multiply-add: results differ from the plain build by ulps). */
+  relaxed: boolean;
 }
 
 function bytesOf(name: string): Uint8Array<ArrayBuffer> {
@@ -71,10 +73,17 @@ function bytesOf(name: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
+const RELAXED = '-relaxed';
+
+/** Whether this engine validates the relaxed-SIMD builds (`<name>-relaxed`, wasm/build.mjs): then they are the ones run. */
+export function relaxedSimdAccepted(): boolean {
+  return Object.keys(WASM_MODULES).filter((n) => n.endsWith(RELAXED)).every((n) => WebAssembly.validate(bytesOf(n)));
+}
+
 /** Why the kernel modules cannot run here (an engine without SIMD128 rejects them), or undefined. */
 export function simdUnavailable(): string | undefined {
   if (typeof WebAssembly !== 'object' || typeof WebAssembly.validate !== 'function') return 'this engine has no WebAssembly';
-  for (const name of Object.keys(WASM_MODULES)) {
+  for (const name of Object.keys(WASM_MODULES).filter((n) => !n.endsWith(RELAXED))) {
     if (!WebAssembly.validate(bytesOf(name))) return `this engine rejects the SIMD128 module '${name}' (WebAssembly SIMD is not supported)`;
   }
   return undefined;
@@ -91,11 +100,13 @@ export function wasmKernelModules(): Promise<WasmKernelModules> {
 async function instantiateAll(): Promise<WasmKernelModules> {
   const heap = new WasmHeap();
   const imports = { env: { memory: heap.memory } };
-  const instantiate = async (name: string) => (await WebAssembly.instantiate(bytesOf(name), imports)).instance.exports;
+  const relaxed = relaxedSimdAccepted();
+  const instantiate = async (name: string) =>
+    (await WebAssembly.instantiate(bytesOf(relaxed && WASM_MODULES[name + RELAXED] ? name + RELAXED : name), imports)).instance.exports;
   const [gemm, gemv, conv, elementwise, pool, exp] = await Promise.all(['gemm', 'gemv', 'conv', 'elementwise', 'pool', 'exp'].map(instantiate));
   return {
     heap, gemm: gemm as unknown as GemmExports, gemv: gemv as unknown as GemvExports, conv: conv as unknown as ConvExports,
     elementwise: elementwise as unknown as ElementwiseExports, pool: pool as unknown as PoolExports,
-    exp: exp as unknown as ExpExports, tile: heap.alloc(128),
+    exp: exp as unknown as ExpExports, tile: heap.alloc(128), relaxed,
   };
 }
