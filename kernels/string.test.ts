@@ -51,3 +51,18 @@ describe('RegexFullMatch', () => {
     expect(toJsRegExp('(?P<d>[[:digit:]]+)', true).test('123')).toBe(true);
   });
 });
+
+describe('StringRegexReplace (ai.onnx.contrib)', () => {
+  const replace = (x: string[], pattern: string, rewrite: string, global = 1) =>
+    run('StringRegexReplace', [str([x.length], x), str([], [pattern]), str([], [rewrite])], { global_replace: global })[0]!.data;
+  it('replaces every match, or only the first with global_replace = 0', () => {
+    expect(replace(['a1b22c333'], '[0-9]+', '<>')).toEqual(['a<>b<>c<>']);
+    expect(replace(['a1b22c333'], '[0-9]+', '<>', 0)).toEqual(['a<>b22c333']);
+  });
+  it('rewrites with RE2 group references: \\0 the match, \\1 a group, \\\\ a backslash; $ is literal', () => {
+    expect(replace(['key=value'], '(\\w+)=(\\w+)', '\\2\\\\\\1 ($ \\0)')).toEqual(['value\\key ($ key=value)']);
+  });
+  it('an RE2-invalid escape in the rewrite is an error naming it', () => {
+    expect(() => replace(['x'], 'x', '\\n')).toThrow(/has '\\n', which RE2 rewrites do not allow/);
+  });
+});

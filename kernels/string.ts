@@ -1,5 +1,6 @@
 /**
- * String operators (ONNX Operators.md): StringNormalizer, StringConcat, StringSplit, RegexFullMatch.
+ * String operators (ONNX Operators.md): StringNormalizer, StringConcat, StringSplit, RegexFullMatch; and
+ * ai.onnx.contrib StringRegexReplace (onnxruntime-extensions' op, what TF's RegexReplace lowers to).
  * Strings are JS strings (UTF-16); case changes use the default locale rules of String.prototype.toLowerCase.
  */
 import { NeuropodError } from '../src/api/errors.js';
@@ -83,10 +84,39 @@ function regexFullMatch(inputs: Inputs, ctx: KernelContext): Tensor {
   }));
 }
 
+/** An RE2 rewrite string as a function of a JS match: \0 to \9 are groups, a doubled backslash is one. */
+function rewriter(rewrite: string, op: string): (match: string, ...rest: unknown[]) => string {
+  const parts = rewrite.split(/(\\.)/u);
+  for (const p of parts) {
+    if (p.startsWith('\\') && !/^\\[0-9\\]$/.test(p)) throw new NeuropodError('INFERENCE_FAILED', `${op}: the rewrite '${rewrite}' has '${p}', which RE2 rewrites do not allow (\\0-\\9 or \\\\)`);
+  }
+  return (match, ...rest) => {
+    const groups = [match, ...rest.slice(0, rest.findIndex((r) => typeof r === 'number'))];
+    return parts.map((p) => (p === '\\\\' ? '\\' : p.startsWith('\\') ? String(groups[Number(p[1])] ?? '') : p)).join('');
+  };
+}
+
+/**
+ * StringRegexReplace (ai.onnx.contrib, the onnxruntime-extensions op TF's RegexReplace converts to): text,
+ * pattern and rewrite; global_replace (default 1) replaces every match, else the first.
+ */
+function stringRegexReplace(inputs: Inputs, ctx: KernelContext): Tensor {
+  const x = tensorInput(inputs, 0, 'StringRegexReplace');
+  const pattern = tensorInput(inputs, 1, 'StringRegexReplace');
+  const rewrite = tensorInput(inputs, 2, 'StringRegexReplace');
+  if (pattern.size !== 1 || rewrite.size !== 1) throw new NeuropodError('INFERENCE_FAILED', `StringRegexReplace: pattern and rewrite must be single strings`);
+  const re = toJsRegExp(pattern.strings[0]!, false);
+  const global = ctx.attrs.int('global_replace', 1) === 1;
+  const search = new RegExp(re.source, re.flags.replace('y', '') + (global ? 'g' : ''));
+  const replace = rewriter(rewrite.strings[0]!, 'StringRegexReplace');
+  return new Tensor('string', [...x.shape], x.strings.map((s) => s.replace(search, replace)));
+}
+
 /** String ops' shapes: StringSplit adds a last axis as long as the most pieces (data); StringNormalizer may drop stopwords. */
 const STRING_SHAPES = {
   StringConcat: broadcastOf('string'),
   RegexFullMatch: sameAs(0, 'bool'),
+  'ai.onnx.contrib::StringRegexReplace': sameAs(0, 'string'),
   StringSplit: ((inputs) => [{ dtype: 'string', dims: inputs[0]?.dims ? [...inputs[0].dims, null] : undefined }, { dtype: 'int64', dims: inputs[0]?.dims }]) as ShapeFn,
   StringNormalizer: ((inputs) => [{ dtype: 'string', dims: inputs[0]?.dims?.map((d, i, all) => (i === all.length - 1 ? null : d)) }]) as ShapeFn,
 };
@@ -96,4 +126,5 @@ export const stringKernels: KernelDef[] = withShapes([
   { op: 'StringConcat', run: (inputs) => [stringConcat(inputs)] },
   { op: 'StringSplit', run: stringSplit },
   { op: 'RegexFullMatch', run: (inputs, ctx) => [regexFullMatch(inputs, ctx)] },
+  { op: 'StringRegexReplace', domain: 'ai.onnx.contrib', since: 1, run: (inputs, ctx) => [stringRegexReplace(inputs, ctx)] },
 ], STRING_SHAPES);

@@ -1,5 +1,5 @@
 import { WasmHeap } from './wasm-heap.js';
-import { WASM_MODULES } from './wasm-modules.js';
+import { WASM_MODULES, WASM_MODULES_SHARED } from './wasm-modules.js';
 
 /** wasm/gemm.wat: sizes and strides in elements, pointers in bytes. */
 export interface GemmExports {
@@ -23,6 +23,9 @@ export const GEMM_START = { c: 0, rowBias: 1, columnBias: 2, zero: 3 } as const;
 export interface ConvExports {
   im2col_pack(x: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number,
     dh: number, dw: number, oh: number, ow: number, dst: number): void;
+  /** Output positions [j0, j1) only (j0 a multiple of 8), their first panel at dst. */
+  im2col_pack_cols(x: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, pt: number, pl: number,
+    dh: number, dw: number, oh: number, ow: number, dst: number, j0: number, j1: number): void;
   depthwise(x: number, w: number, b: number, y: number, c: number, mult: number, h: number, wd: number, kh: number, kw: number,
     sh: number, sw: number, pt: number, pl: number, dh: number, dw: number, oh: number, ow: number, vlo: number, vhi: number,
     lo: number, hi: number): void;
@@ -64,10 +67,13 @@ export interface WasmKernelModules {
   tile: number;
   /** gemm and gemv are their relaxed-SIMD builds (fused multiply-add: results differ from the plain build by ulps). */
   relaxed: boolean;
+  /** On a shared memory (the thread pool's Workers instantiate `compiled` on the same memory). */
+  shared: boolean;
+  compiled: Record<string, WebAssembly.Module>;
 }
 
-function bytesOf(name: string): Uint8Array<ArrayBuffer> {
-  const text = atob(WASM_MODULES[name]!);
+function bytesOf(name: string, shared = false): Uint8Array<ArrayBuffer> {
+  const text = atob((shared ? WASM_MODULES_SHARED : WASM_MODULES)[name]!);
   const bytes = new Uint8Array(new ArrayBuffer(text.length));
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
   return bytes;
@@ -89,24 +95,29 @@ export function simdUnavailable(): string | undefined {
   return undefined;
 }
 
-let modules: Promise<WasmKernelModules> | undefined;
+const modules: { plain?: Promise<WasmKernelModules>; shared?: Promise<WasmKernelModules> } = {};
 
-/** Compiles and instantiates the modules on first use (asynchronously: browsers refuse large synchronous compiles). */
-export function wasmKernelModules(): Promise<WasmKernelModules> {
-  modules ??= instantiateAll();
-  return modules;
+/**
+ * Compiles and instantiates the modules on first use (asynchronously: browsers refuse large synchronous compiles).
+ * `shared`: the build on a shared memory, for models that run on the thread pool (it needs SharedArrayBuffer:
+ * Node, or a cross-origin isolated page); the plain build otherwise. Each is made once per page or process.
+ */
+export function wasmKernelModules(shared = false): Promise<WasmKernelModules> {
+  return shared ? (modules.shared ??= instantiateAll(true)) : (modules.plain ??= instantiateAll(false));
 }
 
-async function instantiateAll(): Promise<WasmKernelModules> {
-  const heap = new WasmHeap();
+async function instantiateAll(shared: boolean): Promise<WasmKernelModules> {
+  const heap = new WasmHeap(shared);
   const imports = { env: { memory: heap.memory } };
-  const relaxed = relaxedSimdAccepted();
-  const instantiate = async (name: string) =>
-    (await WebAssembly.instantiate(bytesOf(relaxed && WASM_MODULES[name + RELAXED] ? name + RELAXED : name), imports)).instance.exports;
+  const compiled: Record<string, WebAssembly.Module> = {}, relaxed = relaxedSimdAccepted();
+  const instantiate = async (name: string) => {
+    compiled[name] = await WebAssembly.compile(bytesOf(relaxed && WASM_MODULES[name + RELAXED] ? name + RELAXED : name, shared));
+    return (await WebAssembly.instantiate(compiled[name], imports)).exports;
+  };
   const [gemm, gemv, conv, elementwise, pool, exp] = await Promise.all(['gemm', 'gemv', 'conv', 'elementwise', 'pool', 'exp'].map(instantiate));
   return {
     heap, gemm: gemm as unknown as GemmExports, gemv: gemv as unknown as GemvExports, conv: conv as unknown as ConvExports,
     elementwise: elementwise as unknown as ElementwiseExports, pool: pool as unknown as PoolExports,
-    exp: exp as unknown as ExpExports, tile: heap.alloc(128), relaxed,
+    exp: exp as unknown as ExpExports, tile: heap.alloc(128), relaxed, shared, compiled,
   };
 }

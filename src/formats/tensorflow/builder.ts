@@ -3,6 +3,7 @@ import type { AttributeValue, Graph, Node, ValueInfo } from '../../graph/ir.js';
 import { DTYPES, type DType } from '../../tensor/dtype.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { attributes, TfAttrs } from './attr.js';
+import type { TableContents } from './ops-table.js';
 import type { AttrValueMsg } from './schema.js';
 
 /** A TF node with its inputs split: data inputs as "node:index", control inputs ("^node") as node names. */
@@ -73,6 +74,8 @@ export class GraphBuilder {
   private readonly lowered = new Set<string>();
   private readonly refVariables: Set<string>;
   private readonly counter: { next: number };
+  /** What the init ops put in each hash table, by table node name. */
+  tableContents: (table: string) => TableContents | undefined;
   /** How each TF node is lowered (the op table and the caller's extra ops), for regions lowered later. */
   lowerer: (node: TfNode) => (n: NodeLowering) => void;
 
@@ -91,6 +94,7 @@ export class GraphBuilder {
     this.sequenceTypes = parent?.sequenceTypes ?? new Map();
     this.refVariables = parent?.refVariables ?? new Set();
     this.counter = parent?.counter ?? { next: 0 };
+    this.tableContents = parent?.tableContents ?? (() => undefined);
     this.lowerer = parent?.lowerer ?? ((node) => {
       throw new NeuropodError('OP_UNSUPPORTED', `${source}: no lowering is set up for node '${node.name}'`);
     });

@@ -5,6 +5,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { producerOf, tensorName, type TfNode } from './builder.js';
 import { decodeMessage, graphNodes } from './graph-def.js';
 import type { TensorBinding, TfGraphRequest } from './lower.js';
+import type { TableContents } from './ops-table.js';
 import { GraphDefType, type GraphDefMsg } from './schema.js';
 import { tensorFromTfProto } from './tensor-proto.js';
 
@@ -53,12 +54,14 @@ export async function readFrozenGraph(files: PackageFiles, config: NeuropodConfi
   const nodes = graphNodes(graph);
   const mappingWhere = `${BACKEND_CONFIG_PATH} in ${files.source}`;
   const initial = initialValues(nodes, backend.init_op_names);
+  const tables = initialTables(nodes, backend.init_op_names);
   return {
     nodes,
     inputs: bindSpecs(config.inputSpec, backend.node_name_mapping, mappingWhere),
     outputs: bindSpecs(config.outputSpec, backend.node_name_mapping, mappingWhere),
     source: where,
     variableValue: (v) => initial.get(v),
+    tableContents: (t) => tables.get(t),
     producer: config.name,
   };
 }
@@ -93,4 +96,39 @@ export function initialValues(nodes: TfNode[], initOps: string[]): Map<string, T
     }
   }
   return values;
+}
+
+const TABLE_OPS = new Set(['HashTableV2', 'HashTable']);
+const TABLE_INITIALIZERS = new Set(['InitializeTableV2', 'InitializeTable', 'LookupTableImportV2']);
+
+/** What the init ops put in hash tables: an InitializeTableV2 (or LookupTableImportV2) of constant keys and values they reach. */
+export function initialTables(nodes: TfNode[], initOps: string[]): Map<string, TableContents> {
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const trace = (tensor: string): TfNode | undefined => {
+    let node = byName.get(producerOf(tensor));
+    while (node && (PASS_THROUGH.has(node.op) || node.op === 'IdentityN')) {
+      const index = Number(/:(\d+)$/.exec(tensor)?.[1] ?? 0);
+      tensor = node.op === 'IdentityN' ? node.inputs[index]! : node.inputs[0]!;
+      node = byName.get(producerOf(tensor));
+    }
+    return node;
+  };
+  const tables = new Map<string, TableContents>();
+  const seen = new Set<string>();
+  const stack = [...initOps];
+  while (stack.length) {
+    const node = byName.get(stack.pop()!);
+    if (!node || seen.has(node.name)) continue;
+    seen.add(node.name);
+    stack.push(...node.inputs.map(producerOf), ...node.controls);
+    if (!TABLE_INITIALIZERS.has(node.op)) continue;
+    const [table, keys, values] = node.inputs.map(trace);
+    const constant = (n: TfNode | undefined) => (n?.op === 'Const' && n.attr.value?.tensor ? tensorFromTfProto(n.attr.value.tensor, `Const node '${n.name}'`) : undefined);
+    const k = constant(keys), v = constant(values);
+    if (!table || !TABLE_OPS.has(table.op)) continue;
+    if (!k || !v) throw new NeuropodError('OP_UNSUPPORTED', `${node.op} node '${node.name}' fills table '${table.name}' from computed keys or values; only constants are read at load`);
+    if (k.size !== v.size) throw new NeuropodError('MODEL_INVALID', `${node.op} node '${node.name}' gives table '${table.name}' ${k.size} keys and ${v.size} values`);
+    tables.set(table.name, { keys: k, values: v });
+  }
+  return tables;
 }

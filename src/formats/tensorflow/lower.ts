@@ -1,9 +1,11 @@
 import { NeuropodError } from '../../api/errors.js';
-import type { Model, ValueInfo } from '../../graph/ir.js';
+import type { Graph, Model, ValueInfo } from '../../graph/ir.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { StateBinding } from '../importer.js';
 import { GraphBuilder, NodeLowering, producerOf, type TfNode } from './builder.js';
 import { loweringFor, type Lowering } from './ops.js';
+import { CONTRIB_DOMAIN } from './ops-string.js';
+import type { TableContents } from './ops-table.js';
 import { collapseControlFlow } from './control-flow.js';
 import { foldTransposes } from './transpose-folding.js';
 
@@ -27,6 +29,8 @@ export interface TfGraphRequest {
   /** The value a variable holds after loading (restored from a checkpoint or set by init ops). */
   variableValue?: (variable: string) => Tensor | undefined;
   producer: string;
+  /** What the init ops put in a hash table (HashTableV2 node name). */
+  tableContents?: (table: string) => TableContents | undefined;
   /** Lowerings for ops the caller makes up (Keras layers with no TF op), beside the TF table. */
   extraOps?: Record<string, Lowering>;
 }
@@ -50,6 +54,7 @@ export function lowerTfGraph(req: TfGraphRequest): LoweredTfGraph {
   for (const node of order) lowering(node);
   const builder = new GraphBuilder(req.source);
   builder.lowerer = lowering;
+  if (req.tableContents) builder.tableContents = req.tableContents;
   for (const [k, v] of req.weights ?? []) builder.weights.set(k, v);
   for (const b of req.inputs) builder.feeds.set(b.tensor, b.name);
   for (const node of order) lowering(node)(new NodeLowering(builder, node));
@@ -58,7 +63,17 @@ export function lowerTfGraph(req: TfGraphRequest): LoweredTfGraph {
   const state = bindVariables(builder, req);
   const graph = builder.graph(req.producer, [...outputs, ...state.map((s) => ({ name: s.output }))]);
   foldTransposes(graph);
-  return { model: { graph, opsets: new Map([['', TF_OPSET]]), metadata: { source: req.source, producer: req.producer } }, state };
+  const opsets = new Map([['', TF_OPSET]]);
+  if (usesDomain(graph, 'ai.onnx.ml')) opsets.set('ai.onnx.ml', ML_OPSET);
+  if (usesDomain(graph, CONTRIB_DOMAIN)) opsets.set(CONTRIB_DOMAIN, 1);
+  return { model: { graph, opsets, metadata: { source: req.source, producer: req.producer } }, state };
+}
+
+/** LabelEncoder with keys_* / values_* attributes, what hash table lookups lower to, is ai.onnx.ml 2. */
+const ML_OPSET = 2;
+
+function usesDomain(graph: Graph, domain: string): boolean {
+  return graph.nodes.some((n) => n.domain === domain || [...n.attributes.values()].some((a) => a.type === 'graph' && usesDomain(a.value, domain)));
 }
 
 /** Nodes the roots need (data and control edges), dependencies first; feeds cut the walk. */

@@ -7,6 +7,8 @@ import { ARRAY_OPS } from './ops-array.js';
 import { CONTROL_OPS } from './ops-control.js';
 import { LIST_OPS } from './ops-list.js';
 import { NN_OPS } from './ops-nn.js';
+import { STRING_OPS } from './ops-string.js';
+import { TABLE_OPS } from './ops-table.js';
 import { STATE_OPS } from './ops-state.js';
 
 /** Lowers one TF node: emits IR nodes and says which IR value each TF output is. */
@@ -97,6 +99,8 @@ export const OPS: Record<string, Lowering> = {
   ...STATE_OPS,
   ...CONTROL_OPS,
   ...LIST_OPS,
+  ...TABLE_OPS,
+  ...STRING_OPS,
 };
 
 /**

@@ -4,6 +4,7 @@ import type { NeuropodConfig, TensorSpec } from '../../spec/types.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { ImportedModel } from '../importer.js';
 import { producerOf, type TfNode } from './builder.js';
+import { initialTables } from './frozen-graph.js';
 import { decodeMessage, graphNodes } from './graph-def.js';
 import { lowerTfGraph, type TensorBinding, type TfGraphRequest } from './lower.js';
 import { SavedModelType, type SavedModelMsg, type TensorInfoMsg } from './schema.js';
@@ -14,6 +15,7 @@ export const SAVED_MODEL_DIR = '0/data/savedmodel';
 export const SAVED_MODEL_PATH = `${SAVED_MODEL_DIR}/saved_model.pb`;
 const SERVE_TAG = 'serve';
 const SIGNATURE = 'serving_default';
+const INIT_SIGNATURE = '__saved_model_init_op';
 
 export interface SavedModelOptions {
   name?: string;
@@ -52,7 +54,10 @@ export async function readSavedModel(files: PackageFiles, dir: string, opts: Sav
     const value = await bundle?.(key);
     if (value) values.set(variable, value);
   }
-  return { nodes, inputs, outputs, source: where, variableValue: (v) => values.get(v), producer: opts.name ?? signatureName };
+  // TF2 SavedModels initialize their tables from the op the __saved_model_init_op signature names.
+  const initOps = Object.values(meta.signatureDef[INIT_SIGNATURE]?.outputs ?? {}).map((t) => producerOf(t.name));
+  const tables = initialTables(nodes, initOps);
+  return { nodes, inputs, outputs, source: where, variableValue: (v) => values.get(v), tableContents: (t) => tables.get(t), producer: opts.name ?? signatureName };
 }
 
 function bindSignature(infos: Record<string, TensorInfoMsg>, specs: TensorSpec[] | undefined, where: string): TensorBinding[] {

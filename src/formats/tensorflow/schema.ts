@@ -77,6 +77,14 @@ const MESSAGES: Record<string, readonly FieldRow[]> = {
   Extent: [['start', 1, 'int64'], ['length', 2, 'int64']],
 };
 
+/**
+ * attr_value.proto puts AttrValue's value in a oneof, so a value equal to its field's default (b: false, i: 0)
+ * is still written and read back as set.
+ */
+const ONEOFS: Record<string, [string, string[]]> = {
+  AttrValue: ['value', ['list', 's', 'i', 'f', 'b', 'type', 'shape', 'tensor', 'placeholder', 'func']],
+};
+
 /** types.proto DataType: the enum values, `_REF` variants are these plus 100. */
 export const TF_DATA_TYPES = {
   DT_INVALID: 0, DT_FLOAT: 1, DT_DOUBLE: 2, DT_INT32: 3, DT_UINT8: 4, DT_INT16: 5, DT_INT8: 6, DT_STRING: 7,
@@ -93,7 +101,8 @@ function descriptor(): protobuf.INamespace {
       if (rule?.startsWith('map<')) fields[name] = { id, type, keyType: rule.slice(4, -1) };
       else fields[name] = rule ? { id, type, rule } : { id, type };
     }
-    nested[message] = { fields };
+    const oneof = ONEOFS[message];
+    nested[message] = oneof ? { fields, oneofs: { [oneof[0]]: { oneof: oneof[1] } } } : { fields };
   }
   return { nested: { tensorflow: { nested } } } as protobuf.INamespace;
 }
