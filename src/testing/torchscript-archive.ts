@@ -19,6 +19,87 @@ export function archiveWithCode(code: string): Uint8Array {
   return zipSync({ 'm/version': enc.encode('3\n'), 'm/data.pkl': pickle, 'm/code/__torch__.py': enc.encode(code) });
 }
 
+/** A module attribute for `archiveWithModule`: a tensor (parameter/buffer), a Python value, a list, or a submodule. */
+export type Attribute = Tensor | number | bigint | boolean | string | null | Attribute[] | SubModule;
+
+export interface SubModule {
+  className: string;
+  attributes: Record<string, Attribute>;
+}
+
+/**
+ * A current-layout archive whose root `__torch__.M` holds `attributes` (pickled as torch.jit.save writes
+ * data.pkl: protocol 2, tensors as `torch._utils._rebuild_tensor_v2` over persistent storages in data/<key>),
+ * with `code` as `code/__torch__.py`.
+ */
+export function archiveWithModule(code: string, attributes: Record<string, Attribute>): Uint8Array {
+  const enc = new TextEncoder();
+  const out: number[] = [0x80, 2];
+  const files: Record<string, Uint8Array> = {};
+  const bytes = (...b: number[]) => out.push(...b);
+  const text = (t: string) => out.push(...enc.encode(t));
+  const u32 = (n: number) => bytes(n & 255, (n >> 8) & 255, (n >> 16) & 255, (n >>> 24) & 255);
+  const str = (t: string) => {
+    const e = enc.encode(t);
+    bytes(0x58);
+    u32(e.length);
+    out.push(...e);
+  };
+  const int = (n: number) => {
+    bytes(0x4a);
+    u32(n);
+  };
+  const storageNames: Record<string, string> = { float32: 'FloatStorage', int64: 'LongStorage', bool: 'BoolStorage' };
+  const value = (v: Attribute): void => {
+    if (v === null) bytes(0x4e);
+    else if (typeof v === 'boolean') bytes(v ? 0x88 : 0x89);
+    else if (typeof v === 'bigint') int(Number(v));
+    else if (typeof v === 'number') {
+      bytes(0x47);
+      const f = new DataView(new ArrayBuffer(8));
+      f.setFloat64(0, v);
+      out.push(...new Uint8Array(f.buffer));
+    } else if (typeof v === 'string') str(v);
+    else if (Array.isArray(v)) {
+      bytes(0x5d, 0x28);
+      v.forEach(value);
+      bytes(0x65);
+    } else if ('className' in v) {
+      text(`c__torch__\n${v.className}\n`);
+      bytes(0x29, 0x81, 0x7d, 0x28);
+      for (const [k, a] of Object.entries(v.attributes)) {
+        str(k);
+        value(a);
+      }
+      bytes(0x75, 0x62);
+    } else {
+      const key = String(Object.keys(files).length);
+      const data = v.data as Float32Array;
+      files[`m/data/${key}`] = new Uint8Array(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength).slice();
+      text('ctorch._utils\n_rebuild_tensor_v2\n');
+      bytes(0x28, 0x28);
+      str('storage');
+      text(`ctorch\n${storageNames[v.dtype]}\n`);
+      str(key);
+      str('cpu');
+      int(v.size);
+      bytes(0x74, 0x51);
+      int(0);
+      const strides = v.shape.map((_, i) => v.shape.slice(i + 1).reduce((a, b) => a * b, 1));
+      bytes(0x28);
+      v.shape.forEach(int);
+      bytes(0x74, 0x28);
+      strides.forEach(int);
+      bytes(0x74, 0x89);
+      text('ccollections\nOrderedDict\n');
+      bytes(0x29, 0x52, 0x74, 0x52);
+    }
+  };
+  value({ className: 'M', attributes });
+  bytes(0x2e);
+  return zipSync({ 'm/version': enc.encode('3\n'), 'm/data.pkl': Uint8Array.from(out), 'm/code/__torch__.py': enc.encode(code), ...files });
+}
+
 /** A spec entry for `lowerForward`: name, dtype, rank (every dim unknown). */
 export type ForwardSpec = [name: string, dtype: TensorSpec['dtype'], rank: number];
 
@@ -34,9 +115,10 @@ export function lowerForward(body: string[], inputs: ForwardSpec[], outputs: For
  * Lowers whole printer-style code (`class M(Module):` with its forward, plus any module-level `def`s the forward
  * calls as `__torch__.<name>`), with the given spec.
  */
-export function lowerCode(code: string, inputs: ForwardSpec[], outputs: ForwardSpec[]): Model {
+export function lowerCode(code: string, inputs: ForwardSpec[], outputs: ForwardSpec[], attributes?: Record<string, Attribute>): Model {
   const spec = ([name, dtype, rank]: ForwardSpec): TensorSpec => ({ name, dtype, shape: new Array<null>(rank).fill(null) });
-  return lowerTorchScript(archiveWithCode(code), 'm.pt', { name: 'm', inputSpec: inputs.map(spec), outputSpec: outputs.map(spec) });
+  const archive = attributes ? archiveWithModule(code, attributes) : archiveWithCode(code);
+  return lowerTorchScript(archive, 'm.pt', { name: 'm', inputSpec: inputs.map(spec), outputSpec: outputs.map(spec) });
 }
 
 type Outputs = Record<string, number[]>;

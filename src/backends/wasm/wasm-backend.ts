@@ -15,7 +15,9 @@ import type { Value } from '../../graph/value.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { Backend } from '../../runtime/backend.js';
 import { GraphExecutor, subgraphsOf, type OpTiming } from '../../runtime/executor.js';
-import { simdUnavailable, wasmKernelModules } from './wasm-modules-instance.js';
+import { simdUnavailable, wasmKernelModules, type WasmKernelModules } from './wasm-modules-instance.js';
+import { ThreadPool } from './thread-pool.js';
+import { chooseThreads } from './threads.js';
 import { ResidentTensor } from './resident-tensor.js';
 import { WasmKernelRuntime } from './wasm-runtime.js';
 
@@ -106,18 +108,21 @@ function honestProfile(rt: WasmKernelRuntime, target: OpTiming[]): OpTiming[] {
 }
 
 /**
- * SIMD128 kernels (wasm/*.wat) for Conv/Gemm/MatMul, Add/Sub/Mul/Div, MaxPool, Concat, Softmax and LSTM, one thread, the reference kernels for every other op. The
+ * SIMD128 kernels (wasm/*.wat) for Conv/Gemm/MatMul, Add/Sub/Mul/Div, MaxPool, Concat, Softmax and LSTM (Conv/Gemm/MatMul
+ * split across a Worker pool when `threads` > 1 and shared memory is available), the reference kernels for every other op. The
  * model is first rewritten so BatchNormalization folds into Conv weights and Relu/Clip into the GEMM epilogue.
  */
 export const wasmBackend: Backend = {
   name: 'wasm',
   unavailable: async () => simdUnavailable(),
   async prepare(source, options) {
-    const modules = await wasmKernelModules();
     new GraphExecutor(source, referenceKernels).checkSupported();
+    const threads = usesPool(source.graph) ? await chooseThreads(options.threads) : 1;
+    const { modules, pool } = await modulesAndPool(threads);
     const planned = planGraph(source, { keep: options.keep });
     const model = fuseConvEpilogues(planned.model, planned.shapes);
     const rt = new WasmKernelRuntime(modules, constantsOf(model.graph), readerCounts(model.graph), new Set(model.graph.nodes));
+    rt.threadPool = pool;
     const executor = new GraphExecutor(model, new WasmFirstKernels(new KernelTable([matmulWasmKernels(rt), convWasmKernels(rt), elementwiseWasmKernels(rt), poolWasmKernels(rt), reduceWasmKernels(rt), rnnWasmKernels(rt), tensorWasmKernels(rt), padWasmKernels(rt)]), rt));
     return {
       backend: 'wasm',
@@ -133,7 +138,35 @@ export const wasmBackend: Backend = {
           rt.endRun();
         }
       },
-      dispose: () => rt.dispose(),
+      dispose: () => {
+        rt.dispose();
+        pool?.dispose();
+      },
     };
   },
 };
+
+/** Ops whose wasm kernels split across the thread pool (parallel.ts). */
+const POOL_OPS = new Set(['Conv', 'FusedConv', 'Gemm', 'FusedGemm', 'MatMul']);
+
+/** Whether a model has a node the pool would run (anywhere, subgraphs included): else it starts no Workers. */
+function usesPool(graph: Graph): boolean {
+  return graph.nodes.some((n) => POOL_OPS.has(n.opType) || subgraphsOf(n).some(usesPool));
+}
+
+/**
+ * The plain modules for one thread; for more, the shared-memory build and a pool of `threads - 1` Workers on
+ * it. A pool that cannot start (a page whose policy refuses Workers from Blob URLs, say) leaves the model on one
+ * thread with a console warning saying why.
+ */
+async function modulesAndPool(threads: number): Promise<{ modules: WasmKernelModules; pool?: ThreadPool }> {
+  if (threads > 1) {
+    try {
+      const modules = await wasmKernelModules(true);
+      return { modules, pool: await ThreadPool.start(modules, threads) };
+    } catch (e) {
+      console.warn(`neuropod-web: the wasm backend runs on one thread: its ${threads - 1} Worker thread(s) did not start (${e instanceof Error ? e.message : String(e)})`);
+    }
+  }
+  return { modules: await wasmKernelModules(false) };
+}

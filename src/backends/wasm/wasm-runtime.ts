@@ -3,6 +3,8 @@ import type { Node } from '../../graph/ir.js';
 import type { Value } from '../../graph/value.js';
 import type { Shape, Tensor } from '../../tensor/tensor.js';
 import { ResidentTensor } from './resident-tensor.js';
+import { MIN_PARALLEL_MACS } from './parallel.js';
+import type { ThreadPool } from './thread-pool.js';
 import type { ConvExports, ElementwiseExports, GemmExports, GemvExports, ExpExports, PoolExports, WasmKernelModules } from './wasm-modules-instance.js';
 
 /** Floats a packed A (4-row panels) of m×k takes. */
@@ -32,6 +34,10 @@ export class WasmKernelRuntime {
   readonly tile: number;
   /** Set by a wasm kernel that handed its call to the reference kernel, so the profile names the right backend. */
   delegatedLast = false;
+  /** The model's Worker pool (threads > 1 on a shared memory), which kernels reach through parallel.ts. */
+  threadPool: ThreadPool | undefined;
+  /** Multiply-adds from which parallel.ts splits a call across the pool (tests lower it). */
+  minParallelMacs = MIN_PARALLEL_MACS;
   private readonly derivedBlocks = new Map<Tensor, Map<string, number>>();
   private scratch: number[] = [];
   private readonly resident = new Set<ResidentTensor>();
