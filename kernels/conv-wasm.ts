@@ -6,6 +6,7 @@
  */
 import { fusedClamp, NO_CLAMP, wasmKernel, type Clamp } from '../src/backends/wasm/wasm-kernel.js';
 import { GEMM_START } from '../src/backends/wasm/wasm-modules-instance.js';
+import * as parallel from '../src/backends/wasm/parallel.js';
 import { packedASize, packedBSize, type WasmKernelRuntime } from '../src/backends/wasm/wasm-runtime.js';
 import { isTensor, type Value } from '../src/graph/value.js';
 import { Tensor } from '../src/tensor/tensor.js';
@@ -51,7 +52,7 @@ function depthwise(rt: WasmKernelRuntime, g: ConvGeometry, X: Tensor, Wt: Tensor
   if (!B) rt.f32().fill(0, b >> 2, (b >> 2) + g.m);
   const [vlo, vhi] = vectorColumns(g), plane = g.H * g.W, P = g.OH * g.OW;
   for (let i = 0; i < g.n; i++) {
-    rt.conv.depthwise(x + i * g.c * plane * 4, w, b, y + i * g.m * P * 4, g.c, g.mg, g.H, g.W, g.kh, g.kw, g.sh, g.sw,
+    parallel.depthwise(rt, x + i * g.c * plane * 4, w, b, y + i * g.m * P * 4, g.c, g.mg, g.H, g.W, g.kh, g.kw, g.sh, g.sw,
       g.pt, g.pl, g.dh, g.dw, g.OH, g.OW, vlo, vhi, clamp.lo, clamp.hi);
   }
 }
@@ -88,10 +89,8 @@ function grouped(rt: WasmKernelRuntime, g: ConvGeometry, X: Tensor, Wt: Tensor, 
   const pointwise = isPointwise(g);
   for (let i = 0; i < g.n; i++) {
     for (let gi = 0; gi < g.group; gi++) {
-      const xg = x + (i * g.c + gi * g.cg) * plane * 4;
-      if (pointwise) rt.gemm.pack_b(xg, P, 1, g.cg, P, pb);
-      else rt.conv.im2col_pack(xg, g.cg, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.pt, g.pl, g.dh, g.dw, g.OH, g.OW, pb);
-      rt.gemm.gemm(g.mg, P, K, pa + gi * groupA * 4, pb, y + (i * g.m + gi * g.mg) * P * 4, P, clamp.lo, clamp.hi, rt.tile,
+      const image = { ...g, x: x + (i * g.c + gi * g.cg) * plane * 4, C: g.cg, pointwise };
+      parallel.convGemm(rt, image, g.mg, pa + gi * groupA * 4, pb, y + (i * g.m + gi * g.mg) * P * 4, clamp.lo, clamp.hi,
         bias && bias + gi * g.mg * 4, mode);
     }
   }

@@ -4,6 +4,7 @@
  */
 import { fusedClamp, NO_CLAMP, wasmKernel, type Clamp } from '../src/backends/wasm/wasm-kernel.js';
 import { GEMM_START } from '../src/backends/wasm/wasm-modules-instance.js';
+import * as parallel from '../src/backends/wasm/parallel.js';
 import { packedASize, packedBSize, type WasmKernelRuntime } from '../src/backends/wasm/wasm-runtime.js';
 import type { Value } from '../src/graph/value.js';
 import { isTensor } from '../src/graph/value.js';
@@ -45,7 +46,7 @@ function wasmGemm(rt: WasmKernelRuntime, inputs: (Value | undefined)[], ctx: Ker
     });
     const y = rt.temp(m * n), start = gemmStart(rt, y, m, n, C, beta);
     if (!start) return undefined;
-    rt.gemm.gemm(m, n, k, pa, pb, y, n, clamp.lo, clamp.hi, rt.tile, start.bias, start.mode);
+    parallel.gemm(rt, m, n, k, pa, pb, y, n, clamp.lo, clamp.hi, start.bias, start.mode);
     return rt.output(y, [m, n]);
   });
 }
@@ -75,7 +76,7 @@ function wasmMatMul(rt: WasmKernelRuntime, inputs: (Value | undefined)[]): Tenso
       const rows = count * m;
       const pa = rt.derived(A, 'matmulA', packedASize(rows, k), (at) => rt.gemm.pack_a(rt.readOnce(A), k, 1, rows, k, at, 1));
       const pb = rt.derived(B, 'matmulB:0', packedBSize(k, n), (at) => rt.gemm.pack_b(rt.readOnce(B), n, 1, k, n, at));
-      rt.gemm.gemm(rows, n, k, pa, pb, y, n, NO_CLAMP.lo, NO_CLAMP.hi, rt.tile, 0, GEMM_START.zero);
+      parallel.gemm(rt, rows, n, k, pa, pb, y, n, NO_CLAMP.lo, NO_CLAMP.hi, 0, GEMM_START.zero);
     } else {
       const aMap = broadcastIndexMap(aBatch, batch), bMap = broadcastIndexMap(bBatch, batch);
       const a = rt.values(A), pa = rt.temp(packedASize(m, k)), scratchB = rt.temp(packedBSize(k, n));
@@ -86,7 +87,7 @@ function wasmMatMul(rt: WasmKernelRuntime, inputs: (Value | undefined)[]): Tenso
         let pb = scratchB;
         if (rt.isConstant(B)) pb = rt.derived(B, `matmulB:${bMap[i]}`, packedBSize(k, n), (at) => rt.gemm.pack_b(bSlice(bMap[i]!), n, 1, k, n, at));
         else rt.gemm.pack_b(bSlice(bMap[i]!), n, 1, k, n, scratchB);
-        rt.gemm.gemm(m, n, k, pa, pb, y + i * m * n * 4, n, NO_CLAMP.lo, NO_CLAMP.hi, rt.tile, 0, GEMM_START.zero);
+        parallel.gemm(rt, m, n, k, pa, pb, y + i * m * n * 4, n, NO_CLAMP.lo, NO_CLAMP.hi, 0, GEMM_START.zero);
       }
     }
     return rt.output(y, shape);

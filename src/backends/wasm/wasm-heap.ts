@@ -18,11 +18,17 @@ interface FreeBlock {
  * stops growing after the first one.
  */
 export class WasmHeap {
-  readonly memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES });
+  readonly memory: WebAssembly.Memory;
   private top = RESERVED;
   private readonly free: FreeBlock[] = [];
   private readonly sizes = new Map<number, number>();
-  private view = new Float32Array(this.memory.buffer);
+  private view: Float32Array;
+
+  /** `shared`: a memory on a SharedArrayBuffer, which the thread pool's Workers import too. */
+  constructor(shared = false) {
+    this.memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared });
+    this.view = new Float32Array(this.memory.buffer);
+  }
 
   /** A 16-byte-aligned block of at least `bytes`. */
   alloc(bytes: number): number {
@@ -64,9 +70,13 @@ export class WasmHeap {
     return this.memory.buffer.byteLength;
   }
 
-  /** A float view of the whole memory, renewed after growth (growing detaches the old buffer). */
+  /**
+   * A float view of the whole memory, renewed after growth (growing detaches a plain buffer; a shared one keeps
+   * its old, shorter length).
+   */
   f32(): Float32Array {
-    if (this.view.buffer !== this.memory.buffer) this.view = new Float32Array(this.memory.buffer);
+    const buffer = this.memory.buffer;
+    if (this.view.buffer !== buffer || this.view.byteLength !== buffer.byteLength) this.view = new Float32Array(buffer);
     return this.view;
   }
 
