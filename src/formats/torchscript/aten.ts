@@ -295,6 +295,24 @@ function arange(c: OperatorContext, start: Py, end: Py, step: Py, dtype: Py): Sy
   return c.builder.op('Range', [asSym(c, start, t), asSym(c, end, t), asSym(c, step, t)], t, 1);
 }
 
+/** torch.tensor of nested lists of load-time numbers: one constant, its shape the nesting (ragged lists are MODEL_INVALID). */
+function nestedConstant(c: OperatorContext, items: Py[], dtype: DType | undefined): Sym {
+  const shape: number[] = [];
+  for (let level: Py = items; Array.isArray(level); level = level[0]) shape.push(level.length);
+  const leaves: Py[] = [];
+  const walk = (v: Py, depth: number): void => {
+    if (depth === shape.length) {
+      if (typeof v !== 'number' && typeof v !== 'bigint' && typeof v !== 'boolean') throw c.fail('OP_UNSUPPORTED', 'torch.tensor of nested lists holding run-time values');
+      leaves.push(v);
+    } else if (!Array.isArray(v) || v.length !== shape[depth]) throw c.fail('MODEL_INVALID', 'torch.tensor of ragged nested lists');
+    else v.forEach((x) => walk(x, depth + 1));
+  };
+  walk(items, 0);
+  const t = dtype ?? resultType(leaves);
+  const flat = listSym(c, leaves, t);
+  return c.builder.op('Reshape', [flat, c.builder.int64s(shape)], t, shape.length);
+}
+
 /** The target dtype of the many `aten::to` overloads: the first ScalarType code, or the dtype of a tensor argument. */
 function toDtype(c: OperatorContext, x: Sym, args: Py[]): DType {
   for (const a of args) {
@@ -520,7 +538,7 @@ export const ATEN_OPS: Record<string, OperatorRow> = {
     if (isRuntime(data)) return asSym(c, data, t);
     const items = itemsOf(data);
     if (!items) return asSym(c, data, t ?? resultType([data]));
-    if (items.some((i) => Array.isArray(i))) throw c.fail('OP_UNSUPPORTED', 'torch.tensor of nested lists');
+    if (items.some((i) => Array.isArray(i))) return nestedConstant(c, items, t);
     return listSym(c, items, t);
   }),
   'aten::arange': row('start end step dtype', (c, args) => {

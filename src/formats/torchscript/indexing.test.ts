@@ -149,14 +149,15 @@ describe('TorchScript sorting, reductions with indices and tensor construction',
       '_2 = torch.unbind(x)',
       '_3 = torch.clamp(x, torch.tensor([0., 0., 4.]), torch.tensor([2., 2., 5.]))',
       'return {"gi": _0[0], "gj": _0[1], "xy": _1[0], "c": torch.add(x0, x2), "r": _2[1], "cl": _3,'
+        + ' "ar": torch.arange(0., 1., 0.25), "wh": torch.where(torch.gt(x, 0), x, torch.tensor([[10.], [20.]])),'
         + ' "z": torch.new_zeros(x, [2]), "e": torch.tensor(torch.size(torch.empty([3, 2], dtype=6)))}',
     ], [...x2, ['a', 'float32', 1], ['b', 'float32', 1]], [
-      ['gi', 'float32', 2], ['gj', 'float32', 2], ['xy', 'float32', 2], ['c', 'float32', 1], ['r', 'float32', 1], ['cl', 'float32', 2], ['z', 'float32', 1], ['e', 'int64', 1],
+      ['gi', 'float32', 2], ['gj', 'float32', 2], ['xy', 'float32', 2], ['c', 'float32', 1], ['r', 'float32', 1], ['cl', 'float32', 2], ['ar', 'float32', 1], ['wh', 'float32', 2], ['z', 'float32', 1], ['e', 'int64', 1],
     ]);
     // a = [1, 2], b = [10, 20, 30]: ij grids [2, 3]; xy grids [3, 2] with a along the columns.
     await expectOutputs(model, { x: X, a: f32([1, 2]), b: f32([10, 20, 30]) }, {
       gi: [1, 1, 1, 2, 2, 2], gj: [10, 20, 30, 10, 20, 30], xy: [1, 2, 1, 2, 1, 2], c: [4, 2], r: [-4, 5, 6],
-      cl: [1, 0, 4, 0, 2, 5], z: [0, 0], e: [3, 2],
-    }, { xy: [3, 2] });
+      cl: [1, 0, 4, 0, 2, 5], ar: [0, 0.25, 0.5, 0.75], wh: [1, 10, 3, 20, 5, 6], z: [0, 0], e: [3, 2],
+    }, { xy: [3, 2], wh: [2, 3] });
   });
 });

@@ -1,6 +1,6 @@
 import { Sym } from './graph-builder.js';
 import type { OperatorContext, OperatorRow } from './operators.js';
-import { asSym, cast, constInt, itemsOf, normalizeDim, resultType } from './tensor-values.js';
+import { asSym, cast, constInt, itemsOf, normalizeDim, rankOf, resultType } from './tensor-values.js';
 import type { PyValue } from './values.js';
 
 /**
@@ -165,8 +165,9 @@ export const INDEXING_OPS: Record<string, OperatorRow> = {
   'aten::where': row('condition self other', (c, [cond, a, b]) => {
     if (a === undefined && b === undefined) return nonzeroTuple(c, cond);
     const t = resultType([a, b]);
-    const rank = [cond, a, b].map((v) => (v instanceof Sym ? v.rank : 0));
-    return c.builder.op('Where', [asSym(c, cond, 'bool'), asSym(c, a, t), asSym(c, b, t)], t, rank.some((r) => r === undefined) ? undefined : Math.max(...(rank as number[])));
+    const ranks = [cond, a, b].map(rankOf);
+    const rank = ranks.some((r) => r === undefined) ? undefined : Math.max(...(ranks as number[]));
+    return c.builder.op('Where', [asSym(c, cond, 'bool'), asSym(c, a, t), asSym(c, b, t)], t, rank);
   }),
   'aten::index_select': row('self dim index', (c, [x, dim, index]) => {
     const self = asSym(c, x);
