@@ -164,10 +164,11 @@ describe('wasm backend', () => {
     ['Conv, Identity, Shape', chainModel, () => ({ x: new Rng(22).floats([1, 2, 5, 5]) })],
     ['GRU, Squeeze, Reshape, Flatten, MatMul', recurrentModel, () => ({ x: new Rng(24).floats([5, 1, 4]) })],
   ];
-  for (const [label, bytes, feeds] of flatCases) {
-    it(`keeps wasm memory flat across 1000 inferences (${label}), and dispose frees the packed weights`, async () => {
-      const heap = (await wasmKernelModules()).heap, before = heap.liveBytes;
-      const model = await load(await bytes(), { backend: 'wasm', worker: false }), inputs = feeds();
+  // On one thread (the plain memory) and on two (the shared memory, where the pool's control block comes and goes with the model).
+  for (const [label, bytes, feeds] of flatCases) for (const threads of [1, 2]) {
+    it(`keeps wasm memory flat across 1000 inferences (${label}, ${threads} thread${threads > 1 ? 's' : ''}), and dispose frees the packed weights`, async () => {
+      const heap = (await wasmKernelModules(threads > 1)).heap, before = heap.liveBytes;
+      const model = await load(await bytes(), { backend: 'wasm', worker: false, threads }), inputs = feeds();
       await model.infer(inputs);
       const live = heap.liveBytes, size = heap.byteLength;
       expect(live).toBeGreaterThan(before);
