@@ -29,6 +29,15 @@ function gemmStart(rt: WasmKernelRuntime, y: number, m: number, n: number, C: Te
   return { bias: 0, mode: GEMM_START.c };
 }
 
+/**
+ * Whether a product of `rows` rows runs as gemv (A read in place, no packing; bit-identical to gemm): 1 to 3 rows,
+ * where the thread pool would not split it anyway.
+ */
+function gemvFits(rt: WasmKernelRuntime, rows: number, n: number, k: number): boolean {
+  const pool = rt.threadPool;
+  return rows <= 3 && (!pool || pool.threads <= 1 || rows * n * k < rt.minParallelMacs);
+}
+
 function wasmGemm(rt: WasmKernelRuntime, inputs: (Value | undefined)[], ctx: KernelContext, clamp: Clamp): Tensor | undefined {
   const A = f32Tensor(inputs[0]), B = f32Tensor(inputs[1]), C = inputs[2] === undefined ? undefined : f32Tensor(inputs[2]);
   if (!A || !B || (inputs[2] !== undefined && !C) || A.rank !== 2 || B.rank !== 2) return undefined;
@@ -37,8 +46,9 @@ function wasmGemm(rt: WasmKernelRuntime, inputs: (Value | undefined)[], ctx: Ker
   const [ar, ac] = A.shape as [number, number], [br, bc] = B.shape as [number, number];
   const m = transA ? ac : ar, k = transA ? ar : ac, n = transB ? br : bc;
   if ((transB ? bc : br) !== k) return undefined;
+  const gemv = !transA && alpha === 1 && gemvFits(rt, m, n, k);
   return rt.call(() => {
-    const pa = rt.derived(A, `gemmA:${transA}:${alpha}`, packedASize(m, k), (at) => {
+    const pa = gemv ? rt.values(A) : rt.derived(A, `gemmA:${transA}:${alpha}`, packedASize(m, k), (at) => {
       rt.gemm.pack_a(rt.readOnce(A), transA ? 1 : k, transA ? m : 1, m, k, at, alpha);
     });
     const pb = rt.derived(B, `gemmB:${transB}`, packedBSize(k, n), (at) => {
@@ -46,7 +56,8 @@ function wasmGemm(rt: WasmKernelRuntime, inputs: (Value | undefined)[], ctx: Ker
     });
     const y = rt.temp(m * n), start = gemmStart(rt, y, m, n, C, beta);
     if (!start) return undefined;
-    parallel.gemm(rt, m, n, k, pa, pb, y, n, clamp.lo, clamp.hi, start.bias, start.mode);
+    if (gemv) rt.gemv.gemv(m, n, k, pa, k, pb, y, n, clamp.lo, clamp.hi, rt.tile, start.bias, start.mode);
+    else parallel.gemm(rt, m, n, k, pa, pb, y, n, clamp.lo, clamp.hi, start.bias, start.mode);
     return rt.output(y, [m, n]);
   });
 }
@@ -74,9 +85,12 @@ function wasmMatMul(rt: WasmKernelRuntime, inputs: (Value | undefined)[]): Tenso
     const y = rt.temp(count * m * n);
     if (sizeOf(bBatch) === 1) {
       const rows = count * m;
-      const pa = rt.derived(A, 'matmulA', packedASize(rows, k), (at) => rt.gemm.pack_a(rt.readOnce(A), k, 1, rows, k, at, 1));
       const pb = rt.derived(B, 'matmulB:0', packedBSize(k, n), (at) => rt.gemm.pack_b(rt.readOnce(B), n, 1, k, n, at));
-      parallel.gemm(rt, rows, n, k, pa, pb, y, n, NO_CLAMP.lo, NO_CLAMP.hi, 0, GEMM_START.zero);
+      if (gemvFits(rt, rows, n, k)) rt.gemv.gemv(rows, n, k, rt.values(A), k, pb, y, n, NO_CLAMP.lo, NO_CLAMP.hi, rt.tile, 0, GEMM_START.zero);
+      else {
+        const pa = rt.derived(A, 'matmulA', packedASize(rows, k), (at) => rt.gemm.pack_a(rt.readOnce(A), k, 1, rows, k, at, 1));
+        parallel.gemm(rt, rows, n, k, pa, pb, y, n, NO_CLAMP.lo, NO_CLAMP.hi, 0, GEMM_START.zero);
+      }
     } else {
       const aMap = broadcastIndexMap(aBatch, batch), bMap = broadcastIndexMap(bBatch, batch);
       const a = rt.values(A), pa = rt.temp(packedASize(m, k)), scratchB = rt.temp(packedBSize(k, n));

@@ -7,6 +7,7 @@ import { poolWasmKernels } from '../../../kernels/pool-wasm.js';
 import { reduceWasmKernels } from '../../../kernels/reduce-wasm.js';
 import { rnnWasmKernels } from '../../../kernels/rnn-wasm.js';
 import { tensorWasmKernels } from '../../../kernels/tensor-wasm.js';
+import { unaryWasmKernels } from '../../../kernels/unary-wasm.js';
 import { KernelTable, type KernelDef } from '../../../kernels/registry.js';
 import type { Graph } from '../../graph/ir.js';
 import { fuseConvEpilogues } from '../../graph/passes/fuse-conv-epilogue.js';
@@ -123,7 +124,7 @@ export const wasmBackend: Backend = {
     const model = fuseConvEpilogues(planned.model, planned.shapes);
     const rt = new WasmKernelRuntime(modules, constantsOf(model.graph), readerCounts(model.graph), new Set(model.graph.nodes));
     rt.threadPool = pool;
-    const executor = new GraphExecutor(model, new WasmFirstKernels(new KernelTable([matmulWasmKernels(rt), convWasmKernels(rt), elementwiseWasmKernels(rt), poolWasmKernels(rt), reduceWasmKernels(rt), rnnWasmKernels(rt), tensorWasmKernels(rt), padWasmKernels(rt)]), rt));
+    const executor = new GraphExecutor(model, new WasmFirstKernels(new KernelTable([matmulWasmKernels(rt), convWasmKernels(rt), elementwiseWasmKernels(rt), poolWasmKernels(rt), reduceWasmKernels(rt), rnnWasmKernels(rt), tensorWasmKernels(rt), padWasmKernels(rt), unaryWasmKernels(rt)]), rt));
     return {
       backend: 'wasm',
       graph: model.graph,

@@ -42,6 +42,11 @@ export interface PoolExports {
     pt: number, pl: number, dh: number, dw: number, oh: number, ow: number, vlo: number, vhi: number): void;
 }
 
+/** wasm/unary.wat: op 0 clip to [p, q] (Relu: [0, inf]), 1 leaky_relu (alpha p), 2 hard_sigmoid (alpha p, beta q). */
+export interface UnaryExports {
+  unary(op: number, x: number, y: number, n: number, p: number, q: number): void;
+}
+
 /** wasm/exp.wat. */
 export interface ExpExports {
   softmax(x: number, y: number, rows: number, length: number): void;
@@ -52,6 +57,8 @@ export interface ExpExports {
   gru_reset(xg: number, hg: number, h: number, rh: number, hidden: number): void;
   /** GRU, one batch row: h updated from xg, hg (z, r) and hh (the h gate's recurrence: of rh, or of h when lbr is 1). */
   gru_cell(xg: number, hg: number, hh: number, h: number, hidden: number, lbr: number): void;
+  /** y = sigmoid(x) (op 0) or tanh(x) (op 1) for n floats. */
+  sigmoid_tanh(op: number, x: number, y: number, n: number): void;
 }
 
 /** The kernel modules, instantiated once per page or process on one shared heap. */
@@ -63,6 +70,7 @@ export interface WasmKernelModules {
   elementwise: ElementwiseExports;
   pool: PoolExports;
   exp: ExpExports;
+  unary: UnaryExports;
   /** 128 bytes of scratch for gemm's edge tiles. */
   tile: number;
   /** gemm and gemv are their relaxed-SIMD builds (fused multiply-add: results differ from the plain build by ulps). */
@@ -115,9 +123,10 @@ async function instantiateAll(shared: boolean): Promise<WasmKernelModules> {
     return (await WebAssembly.instantiate(compiled[name], imports)).exports;
   };
   const [gemm, gemv, conv, elementwise, pool, exp] = await Promise.all(['gemm', 'gemv', 'conv', 'elementwise', 'pool', 'exp'].map(instantiate));
+  const unary = await instantiate('unary');
   return {
     heap, gemm: gemm as unknown as GemmExports, gemv: gemv as unknown as GemvExports, conv: conv as unknown as ConvExports,
     elementwise: elementwise as unknown as ElementwiseExports, pool: pool as unknown as PoolExports,
-    exp: exp as unknown as ExpExports, tile: heap.alloc(128), relaxed, shared, compiled,
+    exp: exp as unknown as ExpExports, unary: unary as unknown as UnaryExports, tile: heap.alloc(128), relaxed, shared, compiled,
   };
 }

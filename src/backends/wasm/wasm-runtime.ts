@@ -5,7 +5,7 @@ import type { Shape, Tensor } from '../../tensor/tensor.js';
 import { ResidentTensor } from './resident-tensor.js';
 import { MIN_PARALLEL_MACS } from './parallel.js';
 import type { ThreadPool } from './thread-pool.js';
-import type { ConvExports, ElementwiseExports, GemmExports, GemvExports, ExpExports, PoolExports, WasmKernelModules } from './wasm-modules-instance.js';
+import type { ConvExports, ElementwiseExports, GemmExports, GemvExports, ExpExports, PoolExports, WasmKernelModules, UnaryExports } from './wasm-modules-instance.js';
 
 /** Floats a packed A (4-row panels) of m×k takes. */
 export function packedASize(m: number, k: number): number {
@@ -31,6 +31,7 @@ export class WasmKernelRuntime {
   readonly elementwise: ElementwiseExports;
   readonly pool: PoolExports;
   readonly exp: ExpExports;
+  readonly unary: UnaryExports;
   readonly tile: number;
   /** Set by a wasm kernel that handed its call to the reference kernel, so the profile names the right backend. */
   delegatedLast = false;
@@ -61,6 +62,7 @@ export class WasmKernelRuntime {
     this.elementwise = modules.elementwise;
     this.pool = modules.pool;
     this.exp = modules.exp;
+    this.unary = modules.unary;
     this.tile = modules.tile;
   }
 
