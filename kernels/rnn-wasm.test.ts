@@ -111,3 +111,30 @@ describe('wasm GRU', () => {
     }
   });
 });
+
+describe('wasm RNN', () => {
+  it('matches the reference on seeded RNNs (directions, layouts, biases, initial_h, batches on gemv and gemm); Relu goes to the reference', () => {
+    const rng = new Rng(65);
+    for (let trial = 0; trial < 20; trial++) {
+      const direction = rng.pick(['forward', 'reverse', 'bidirectional']), dirs = direction === 'bidirectional' ? 2 : 1;
+      const layout = rng.int(0, 1), seq = rng.int(1, 6), batch = rng.int(1, 5), inSize = rng.int(1, 9), hidden = rng.int(1, 11);
+      const X = rng.floats(layout ? [batch, seq, inSize] : [seq, batch, inSize]);
+      const W = rng.floats([dirs, hidden, inSize], -0.5, 0.5), R = rng.floats([dirs, hidden, hidden], -0.5, 0.5);
+      const B = rng.bool() ? rng.floats([dirs, 2 * hidden]) : undefined;
+      const h0 = rng.bool() ? rng.floats(layout ? [batch, dirs, hidden] : [dirs, batch, hidden]) : undefined;
+      const inputs = [X, W, R, B, undefined, h0];
+      const attrs = { direction, layout, hidden_size: hidden };
+      const want = runKernel(rnnKernels, 'RNN', inputs, attrs, 21, 2), got = runWasm(inputs, attrs, [W, R, ...(B ? [B] : [])], 'RNN');
+      expect(got.delegated, `trial ${trial}`).toBe(false);
+      got.y.forEach((t, i) => {
+        expect(t.shape, `trial ${trial} output ${i}`).toEqual(want[i]!.shape);
+        expect(worst(t, want[i]!), `trial ${trial} output ${i}: ${JSON.stringify(attrs)}`).toBeLessThan(1e-5);
+      });
+    }
+    const rng2 = new Rng(66), inputs = [rng2.floats([3, 1, 2]), rng2.floats([1, 2, 2]), rng2.floats([1, 2, 2])];
+    const attrs = { activations: { type: 'strings' as const, value: ['Relu'] } };
+    const got = runWasm(inputs, attrs, [], 'RNN');
+    expect(got.delegated).toBe(true);
+    expect(got.y.map(numbers)).toEqual(runKernel(rnnKernels, 'RNN', inputs, attrs, 21, 2).map(numbers));
+  });
+});

@@ -1,8 +1,8 @@
 /**
- * LSTM and GRU on the wasm GEMM (ONNX LSTM, gate order i, o, f, c; ONNX GRU, gate order z, r, h): per direction
+ * RNN, LSTM and GRU on the wasm GEMM (ONNX LSTM, gate order i, o, f, c; ONNX GRU, gate order z, r, h): per direction
  * one GEMM of every time step's input against W (packed once) with the biases that add outside any gate product as
  * its column start, then per step the recurrence of h against R (packed once: wasm/gemv.wat for up to 3 batch rows,
- * gemm beyond) and the gates in wasm/exp.wat (`lstm_cell`; `gru_reset` and `gru_cell`), h and c staying in wasm
+ * gemm beyond) and the gates in wasm/exp.wat (`rnn_cell`, `lstm_cell`; `gru_reset` and `gru_cell`), h and c staying in wasm
  * memory, Y, Y_h and Y_c written there as resident outputs. float32; forward, reverse or bidirectional; layout 0
  * or 1; initial_h/initial_c; GRU linear_before_reset 0 or 1. Peepholes, clip, input_forget, sequence_lens shorter
  * than the sequence, and activations other than the defaults go to the reference (kernels/rnn.ts).
@@ -17,9 +17,10 @@ import type { KernelContext, KernelDef } from './registry.js';
 
 const f32 = (v: Value | undefined): Tensor | undefined => (isTensor(v) && v.dtype === 'float32' ? v : undefined);
 
-type Kind = 'LSTM' | 'GRU';
+type Kind = 'RNN' | 'LSTM' | 'GRU';
 
 const SPECS: Record<Kind, { gates: number; activations: string[]; states: number }> = {
+  RNN: { gates: 1, activations: ['tanh'], states: 1 },
   LSTM: { gates: 4, activations: ['sigmoid', 'tanh', 'tanh'], states: 2 },
   GRU: { gates: 3, activations: ['sigmoid', 'tanh'], states: 1 },
 };
@@ -30,7 +31,7 @@ function plain(kind: Kind, inputs: (Value | undefined)[], ctx: KernelContext, se
   const defaults = acts.length === 0 || (acts.length === want.length * dirs && acts.every((a, i) => a.toLowerCase() === want[i % want.length]));
   const lens = inputs[4];
   const fullLengths = lens === undefined || (isTensor(lens) && toIndices(lens).every((l) => l === seq));
-  const lstmOnly = kind === 'GRU' || (inputs[7] === undefined && ctx.attrs.int('input_forget', 0) === 0);
+  const lstmOnly = kind !== 'LSTM' || (inputs[7] === undefined && ctx.attrs.int('input_forget', 0) === 0);
   return defaults && fullLengths && lstmOnly && ctx.attrs.float('clip') === undefined;
 }
 
@@ -48,7 +49,7 @@ interface Packed {
 function wasmRecurrent(kind: Kind, rt: WasmKernelRuntime, inputs: (Value | undefined)[], ctx: KernelContext): Tensor[] | undefined {
   const X = f32(inputs[0]), W = f32(inputs[1]), R = f32(inputs[2]), B = inputs[3] === undefined ? undefined : f32(inputs[3]);
   const h0 = inputs[5] === undefined ? undefined : f32(inputs[5]);
-  const c0 = kind === 'GRU' || inputs[6] === undefined ? undefined : f32(inputs[6]);
+  const c0 = kind !== 'LSTM' || inputs[6] === undefined ? undefined : f32(inputs[6]);
   if (!X || !W || !R || X.rank !== 3 || (inputs[3] !== undefined && !B) || (inputs[5] !== undefined && !h0)) return undefined;
   if (kind === 'LSTM' && inputs[6] !== undefined && !c0) return undefined;
   const layout = ctx.attrs.int('layout', 0), direction = ctx.attrs.string('direction', 'forward');
@@ -109,6 +110,7 @@ function wasmRecurrent(kind: Kind, rt: WasmKernelRuntime, inputs: (Value | undef
         for (let b = 0; b < batch; b++) {
           const xr = xg + rowOf(t, b) * G * 4, hr = hg + b * hgWidth * 4;
           if (kind === 'LSTM') rt.exp.lstm_cell(xr, hr, c + b * hp * 4, h + b * hp * 4, H);
+          else if (kind === 'RNN') rt.exp.rnn_cell(xr, hr, h + b * hp * 4, H);
           else rt.exp.gru_cell(xr, hr, lbr ? hr + 2 * H * 4 : hh + b * hp * 4, h + b * hp * 4, H, lbr ? 1 : 0);
           view.copyWithin(yv + yAt(t, d, b), hv + b * hp, hv + b * hp + H);
         }
@@ -137,5 +139,5 @@ function biasBlock(rt: WasmKernelRuntime, B: Tensor, key: string, G: number, val
 }
 
 export function rnnWasmKernels(rt: WasmKernelRuntime): KernelDef[] {
-  return (['LSTM', 'GRU'] as const).map((kind) => wasmKernel(rt, kind, (inputs, ctx) => wasmRecurrent(kind, rt, inputs, ctx)));
+  return (['RNN', 'LSTM', 'GRU'] as const).map((kind) => wasmKernel(rt, kind, (inputs, ctx) => wasmRecurrent(kind, rt, inputs, ctx)));
 }

@@ -1,5 +1,5 @@
 ;; Kernels built on exp, on SIMD128: Softmax over contiguous rows, y = exp(x - max) / Σ exp(x - max), Erf, and
-;; the LSTM and GRU cells' gates.
+;; the RNN, LSTM and GRU cells' gates.
 ;; exp is computed as 2^n · e^r with
 ;; n = round(x / ln 2) and |r| ≤ ln 2 / 2, e^r by its Taylor series to r^7 (remainder below 1e-8 relative, under
 ;; float32's half ulp), ln 2 split in two so r keeps its low bits. Inputs below -87.3 give 2^-126 instead of a
@@ -138,7 +138,17 @@
       (local.set $j (i32.add (local.get $j) (i32.const 4)))
       (br $vectors))))
 
-;; GRU (ONNX gate order z, r, h), one step of one batch row, hidden lanes, rows padded by the caller to whole
+;; RNN, one step of one batch row: h = tanh(xg + hg), hidden lanes (rows padded to whole vectors).
+  (func (export "rnn_cell") (param $xg i32) (param $hg i32) (param $h i32) (param $hidden i32)
+    (local $at i32)
+    (block $done (loop $vectors
+      (br_if $done (i32.ge_s (local.get $at) (i32.shl (local.get $hidden) (i32.const 2))))
+      (v128.store (i32.add (local.get $h) (local.get $at))
+        (call $vtanh (f32x4.add (v128.load (i32.add (local.get $xg) (local.get $at))) (v128.load (i32.add (local.get $hg) (local.get $at))))))
+      (local.set $at (i32.add (local.get $at) (i32.const 16)))
+      (br $vectors))))
+
+  ;; GRU (ONNX gate order z, r, h), one step of one batch row, hidden lanes, rows padded by the caller to whole
   ;; vectors. gru_reset: rh = sigmoid(xr + hr) · h, the input of the h gate's recurrence when linear_before_reset is
   ;; 0. gru_cell: z = sigmoid(xz + hz), candidate tanh(xh + hh) (lbr 0: hh = Rh·rh) or tanh(xh + r · hh) (lbr 1:
   ;; hh = Rh·h + Rbh), h = (1 - z) · candidate + z · h in place.

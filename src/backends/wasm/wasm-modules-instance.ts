@@ -53,6 +53,8 @@ export interface ExpExports {
   erf(x: number, y: number, n: number): void;
   /** One LSTM step of one batch row: c and h (rows padded to whole vectors) updated from xg + hg. */
   lstm_cell(xg: number, hg: number, c: number, h: number, hidden: number): void;
+  /** One RNN step of one batch row: h = tanh(xg + hg). */
+  rnn_cell(xg: number, hg: number, h: number, hidden: number): void;
   /** GRU, one batch row: rh = sigmoid(xr + hr)·h (the h gate's recurrence input when linear_before_reset is 0). */
   gru_reset(xg: number, hg: number, h: number, rh: number, hidden: number): void;
   /** GRU, one batch row: h updated from xg, hg (z, r) and hh (the h gate's recurrence: of rh, or of h when lbr is 1). */
