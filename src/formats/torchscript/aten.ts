@@ -491,7 +491,11 @@ export const ATEN_OPS: Record<string, OperatorRow> = {
   'aten::transpose': row('self dim0 dim1', (c, [x, a, b]) => transpose(c, x, a, b)),
   'aten::t': row('self', (c, [x]) => (rankOf(x) === 2 ? transpose(c, x, 0n, 1n) : asSym(c, x))),
   'aten::contiguous': identity,
-  'aten::clone': identity,
+  // clone is a copy: a value of its own, so an in-place op on it leaves the original (contiguous/detach alias it).
+  'aten::clone': row('self', (c, [x]) => {
+    const s = asSym(c, x);
+    return c.builder.op('Identity', [s], s.dtype, s.rank);
+  }),
   'aten::detach': identity,
   'aten::dropout': identity,
   'aten::feature_dropout': identity,

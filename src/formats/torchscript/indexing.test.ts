@@ -93,6 +93,27 @@ describe('TorchScript boolean masks and advanced indexing', () => {
     });
   });
 
+  it('an in-place op inside a run-time if or loop changes the name after it (an If output, a carried value)', async () => {
+    const model = lowerForward([
+      'y = torch.clone(x)',
+      'if bool(torch.gt(torch.sum(x), 0)):',
+      '  _0 = torch.index_put_(y, annotate(List[Optional[Tensor]], [torch.lt(y, 0)]), torch.tensor(0.))',
+      'else:',
+      '  pass',
+      'acc = torch.zeros([3])',
+      '_1, i = torch.gt(n, 0), 0',
+      'while _1:',
+      '  _2 = torch.add_(acc, torch.select(x, 0, 1))',
+      '  _3 = torch.add(i, 1)',
+      '  _1, i = torch.lt(_3, n), _3',
+      'return {"y": y, "acc": acc}',
+    ], [...x2, ['n', 'int64', 0]], [['y', 'float32', 2], ['acc', 'float32', 1]]);
+    // sum(x) = 9 > 0: negatives zeroed; acc adds row 1 ([-4, 5, 6]) n times.
+    const n = (v: number) => new Tensor('int64', [], BigInt64Array.of(BigInt(v)));
+    await expectOutputs(model, { x: X, n: n(2) }, { y: [1, 0, 3, 0, 5, 6], acc: [-8, 10, 12] });
+    await expectOutputs(model, { x: f32([-1, -2, 3, -4, 0, 1], [2, 3]), n: n(0) }, { y: [-1, -2, 3, -4, 0, 1], acc: [0, 0, 0] });
+  });
+
   it('an in-place write to a view is rejected (the base would not see it), naming the op and line', () => {
     expect(() => lowerForward([
       '_0 = torch.select(x, 0, 0)',
