@@ -10,6 +10,7 @@ import type { TensorSpec } from '../spec/types.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { SelfTestOptions, SelfTestReport } from '../testing/self-test.js';
 import { EngineConnection } from './engine-connection.js';
+import { threadsAvailable, warnThreadsOnce } from '../backends/wasm/threads.js';
 import { isGpuBufferTensor, type GpuBufferTensor } from '../backends/webgpu/gpu-buffer-tensor.js';
 import type { ModelInfo, WorkerLoadOptions } from './engine-worker.js';
 import { takeOwnership, tensorsFromWire, tensorsToWire, unwrap, type WireBytes } from './wire.js';
@@ -23,8 +24,12 @@ interface LoadRequest {
 /** Loads the model in a dedicated engine Worker; the model returned drives it (docs/browser.md). */
 export async function loadInWorker(source: PackageSource, options: LoadOptions): Promise<Model> {
   const { backend, validate, threads, cache } = options;
-  const model = new WorkerModel({ source: transportable(source), options: { backend, validate, threads, cache } });
+  // A page that is not cross-origin isolated gives its Workers no SharedArrayBuffer either: the engine Worker is
+  // told one thread (so it stays quiet) and the page warns, once, when a model lands on wasm.
+  const oneThread = threads !== 1 && !threadsAvailable();
+  const model = new WorkerModel({ source: transportable(source), options: { backend, validate, threads: oneThread ? 1 : threads, cache } });
   await model.open(options.signal);
+  if (oneThread && model.backend === 'wasm') warnThreadsOnce();
   return model;
 }
 

@@ -71,7 +71,7 @@ async function convAndGemmModel(): Promise<Uint8Array> {
     nodes: [
       { name: 'conv', opType: 'Conv', domain: '', inputs: ['x', 'w1', 'b1'], outputs: ['a'], attributes: new Map([['pads', ints([1, 1, 1, 1])]]) },
       { name: 'relu', opType: 'Relu', domain: '', inputs: ['a'], outputs: ['r'], attributes: new Map() },
-      { name: 'dw', opType: 'Conv', domain: '', inputs: ['r', 'w2', 'b2'], outputs: ['y'], attributes: new Map([['pads', ints([1, 1, 1, 1])], ['strides', ints([2, 2])], ['group', { type: 'int' as const, value: 32 }]]) },
+      { name: 'dw', opType: 'Conv', domain: '', inputs: ['r', 'w2', 'b2'], outputs: ['y'], attributes: new Map<string, unknown>([['pads', ints([1, 1, 1, 1])], ['strides', ints([2, 2])], ['group', { type: 'int' as const, value: 32 }]]) },
       { name: 'gemm', opType: 'Gemm', domain: '', inputs: ['u', 'g', 'gb'], outputs: ['z'], attributes: new Map() },
       { name: 'matmul', opType: 'MatMul', domain: '', inputs: ['z', 'h'], outputs: ['v'], attributes: new Map() },
     ],
@@ -104,7 +104,7 @@ describe('threads: 1 and models without GEMM-class ops start no Workers', () => 
       nodes: [{ name: 'add', opType: 'Add', domain: '', inputs: ['a', 'one'], outputs: ['b'], attributes: new Map() }] }, opsets: new Map([['', 13]]) } as never);
     const model = await load(bytes, { backend: 'wasm', worker: false, threads: 4 });
     try {
-      expect(Array.from((await model.infer({ a: new Tensor('float32', [2], Float32Array.of(1, 2)) })).b!.numeric)).toEqual([2, 3]);
+      expect(Array.from((await model.infer({ a: new Tensor('float32', [2], Float32Array.of(1, 2)) })).b!.numeric as Float32Array)).toEqual([2, 3]);
       expect(pools).toHaveLength(0);
     } finally {
       await model.dispose();
