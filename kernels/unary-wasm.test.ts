@@ -41,7 +41,7 @@ describe('wasm activations', () => {
     expect(numbers(runWasm('LeakyRelu', [f32([3], [-2, 0, 4])], { alpha: 0.5 }).y)).toEqual([-1, 0, 4]);
   });
 
-  it('Relu, Clip (inputs, one bound, min above max, opset 6 attributes), LeakyRelu and HardSigmoid give the reference\'s floats', () => {
+  it('Relu, Clip (inputs, one bound, min above max, opset 6 attributes), LeakyRelu, HardSigmoid, Sqrt and Abs give the reference\'s floats', () => {
     const rng = new Rng(71);
     for (let trial = 0; trial < 30; trial++) {
       const X = values(rng, rng.int(0, 40)), lo = f32([], [rng.next() * 2 - 1.5]), hi = f32([], [rng.next() * 2 - 0.5]);
@@ -53,6 +53,8 @@ describe('wasm activations', () => {
         ['Clip', [X], { min: -0.25, max: 0.5 }, 6],
         ['LeakyRelu', [X], { alpha: 0.125 }, 16],
         ['HardSigmoid', [X], { alpha: 0.25, beta: 0.5 }, 6],
+        ['Sqrt', [X], {}, 13],
+        ['Abs', [X], {}, 13],
       ];
       for (const [op, inputs, attrs, opset] of cases) {
         const got = runWasm(op, inputs, attrs, opset), what = `trial ${trial}: ${op} ${JSON.stringify(attrs)}`;
@@ -73,6 +75,21 @@ describe('wasm activations', () => {
       expect(Math.abs(got[4001]! - want[4001]!), op).toBeLessThan(1e-7 * Math.abs(want[4001]!));
       expect(got.slice(-3), op).toEqual(op === 'Tanh' ? [1, -1, NaN] : [1, want.at(-2), NaN]);
     }
+  });
+
+  it('casts int32, uint8, float64 and float32 to float32 as the reference does, and hands casts to other dtypes on', () => {
+    const ints = [0, 1, -7, 16777217, -2147483648, 2147483647];
+    const inputs = [
+      new Tensor('int32', [6], Int32Array.from(ints)), new Tensor('uint8', [3], Uint8Array.of(0, 128, 255)),
+      new Tensor('float64', [4], Float64Array.of(0.1, 1e300, -0, NaN)), f32([2], [1.5, -2]),
+    ];
+    for (const x of inputs) {
+      const got = runWasm('Cast', [x], { to: 1 });
+      expect(got.delegated, x.dtype).toBe(false);
+      expect(numbers(got.y), x.dtype).toEqual(numbers(reference('Cast', [x], { to: 1 })));
+    }
+    const toInt = runWasm('Cast', [f32([2], [1.5, -2.5])], { to: 6 });
+    expect([toInt.delegated, toInt.y.dtype, Array.from(toInt.y.numeric as Int32Array)]).toEqual([true, 'int32', [1, -2]]);
   });
 
   it('hands float64 inputs and a Clip bound of another dtype to the reference', () => {

@@ -1,7 +1,9 @@
 /**
  * Float32 activations in wasm, one pass over the tensor each: Relu, Clip (constant scalar bounds, or attributes
- * before opset 11), LeakyRelu and HardSigmoid (wasm/unary.wat, the reference's comparisons, so the same floats),
- * Sigmoid and Tanh (wasm/exp.wat's vector exp: within 3e-7 of the reference). A resident input is read in place
+ * before opset 11), LeakyRelu, HardSigmoid, Sqrt and Abs (wasm/unary.wat, the reference's comparisons and
+ * correctly rounded sqrt, so the same floats),
+ * Sigmoid and Tanh (wasm/exp.wat's vector exp: within 3e-7 of the reference); Cast to float32 from the dtypes a
+ * Float32Array store converts as the reference does. A resident input is read in place
  * and the output stays resident. Other dtypes go to the reference (kernels/activation.ts, kernels/elementwise.ts).
  */
 import { wasmKernel } from '../src/backends/wasm/wasm-kernel.js';
@@ -36,6 +38,8 @@ const UNARY: Record<string, Params> = {
   },
   LeakyRelu: (_, ctx) => [1, ctx.attrs.float('alpha', 0.01), 0],
   HardSigmoid: (_, ctx) => [2, ctx.attrs.float('alpha', 0.2), ctx.attrs.float('beta', 0.5)],
+  Sqrt: () => [3, 0, 0],
+  Abs: () => [4, 0, 0],
 };
 
 function floatInput(inputs: (Value | undefined)[]): Tensor | undefined {
@@ -63,11 +67,29 @@ function wasmSigmoidTanh(rt: WasmKernelRuntime, op: 0 | 1, inputs: (Value | unde
   });
 }
 
+/** Input dtypes whose every value a Float32Array store rounds as the reference's Cast does. */
+const TO_FLOAT32 = new Set(['float32', 'float64', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32']);
+
+/** Cast to float32 (ONNX `to` 1): a model's integer image input lands in wasm memory, converted on the way in. */
+function wasmCast(rt: WasmKernelRuntime, inputs: (Value | undefined)[], ctx: KernelContext): Tensor | undefined {
+  const X = inputs[0];
+  if (!isTensor(X) || ctx.attrs.int('to') !== 1 || !TO_FLOAT32.has(X.dtype)) return undefined;
+  return rt.call(() => {
+    const y = rt.temp(X.size);
+    if (X.dtype === 'float32') {
+      const x = rt.values(X) >> 2;
+      rt.f32().copyWithin(y >> 2, x, x + X.size);
+    } else rt.f32().set(X.data as Int32Array, y >> 2);
+    return rt.output(y, X.shape);
+  });
+}
+
 export function unaryWasmKernels(rt: WasmKernelRuntime): KernelDef[] {
   const one = (t: Tensor | undefined) => (t ? [t] : undefined);
   return [
     ...Object.entries(UNARY).map(([op, params]) => wasmKernel(rt, op, (inputs, ctx) => one(wasmUnary(rt, params, inputs, ctx)))),
     wasmKernel(rt, 'Sigmoid', (inputs) => one(wasmSigmoidTanh(rt, 0, inputs))),
     wasmKernel(rt, 'Tanh', (inputs) => one(wasmSigmoidTanh(rt, 1, inputs))),
+    wasmKernel(rt, 'Cast', (inputs, ctx) => one(wasmCast(rt, inputs, ctx))),
   ];
 }
