@@ -4,7 +4,7 @@ import { convert } from '../../api/convert.js';
 import { load } from '../../api/model.js';
 import type { Graph } from '../../graph/ir.js';
 import { tensor, type Tensor } from '../../tensor/tensor.js';
-import { constant, cond, DT, op, placeholder, tfPackage, whileLoop, type NodeJson, type Spec } from './tf1-graphs.js';
+import { constant, cond, DT, functionDef, op, placeholder, tfPackage, whileLoop, type NodeJson, type Spec } from './tf1-graphs.js';
 
 const plain = (t: Tensor) => Array.from(t.data as ArrayLike<unknown>, (v) => (typeof v === 'bigint' ? Number(v) : v));
 
@@ -371,5 +371,69 @@ describe('TensorList* -> ONNX sequences', () => {
       popped_length: { shape: [], data: [3] },
       shape: { shape: [1], data: [2] },
     });
+  });
+});
+
+describe('TF2 functional control flow (StatelessWhile / StatelessIf with library functions)', () => {
+  const i32t = { type: DT.int32 };
+  const f32t = { type: DT.float };
+  const fnAttr = (name: string) => ({ func: { name } });
+  const types = (...t: string[]) => ({ list: { type: t } });
+
+  it('StatelessWhile: for i < n: x = x * 2 gives x * 2^n (n = 3, and n = 0)', async () => {
+    const condFn = functionDef('cond_fn', [['i', DT.int32], ['x', DT.float], ['n', DT.int32]], [['out', DT.bool, 'Less:z:0']], [op('Less', 'Less', ['i', 'n'], DT.int32)]);
+    const bodyFn = functionDef('body_fn', [['i', DT.int32], ['x', DT.float], ['n', DT.int32]], [['i_next', DT.int32, 'add:z:0'], ['x_next', DT.float, 'mul:z:0'], ['n_same', DT.int32, 'n']], [
+      constant('one', DT.int32, [1]), op('add', 'AddV2', ['i', 'one:output:0'], DT.int32),
+      constant('two', DT.float, [2]), op('mul', 'Mul', ['x', 'two:output:0'], DT.float),
+    ]);
+    const nodes = [
+      placeholder('x', DT.float, [2]), placeholder('n', DT.int32, []), constant('zero', DT.int32, [0]),
+      { name: 'while', op: 'StatelessWhile', input: ['zero', 'x', 'n'], attr: { T: types(DT.int32, DT.float, DT.int32), cond: fnAttr('cond_fn'), body: fnAttr('body_fn'), parallel_iterations: { i: 10 } } },
+      op('out', 'Identity', ['while:1'], DT.float),
+    ];
+    const pkg = tfPackage(nodes, [[{ name: 'x', dtype: 'float32', shape: [2] }, 'x:0'], [scalarSpec('n'), 'n:0']], [[{ name: 'y', dtype: 'float32', shape: [2] }, 'out:0']], [], [condFn, bodyFn]);
+    expect(await opTypes(pkg)).toContain('Loop');
+    await expectBoth(pkg, { x: f32([1, -3], [2]), n: i32([3]) }, { y: { shape: [2], data: [8, -24] } });
+    await expectBoth(pkg, { x: f32([1, -3], [2]), n: i32([0]) }, { y: { shape: [2], data: [1, -3] } });
+  });
+
+  it('StatelessIf: k > 0 ? x * 2 : -x', async () => {
+    const thenFn = functionDef('then_fn', [['x', DT.float]], [['y', DT.float, 'mul:z:0']], [constant('two', DT.float, [2]), op('mul', 'Mul', ['x', 'two:output:0'], DT.float)]);
+    const elseFn = functionDef('else_fn', [['x', DT.float]], [['y', DT.float, 'neg:y:0']], [op('neg', 'Neg', ['x'], DT.float)]);
+    const nodes = [
+      placeholder('x', DT.float, [2]), placeholder('k', DT.int32, []), constant('zero', DT.int32, [0]), op('pred', 'Greater', ['k', 'zero'], DT.int32),
+      { name: 'cond', op: 'StatelessIf', input: ['pred', 'x'], attr: { Tcond: { type: DT.bool }, Tin: types(DT.float), Tout: types(DT.float), then_branch: fnAttr('then_fn'), else_branch: fnAttr('else_fn') } },
+      op('out', 'Identity', ['cond'], DT.float),
+    ];
+    const pkg = tfPackage(nodes, [[{ name: 'x', dtype: 'float32', shape: [2] }, 'x:0'], [scalarSpec('k'), 'k:0']], [[{ name: 'y', dtype: 'float32', shape: [2] }, 'out:0']], [], [thenFn, elseFn]);
+    expect(await opTypes(pkg)).toContain('If');
+    await expectBoth(pkg, { x: f32([1.5, -3], [2]), k: i32([1]) }, { y: { shape: [2], data: [3, -6] } });
+    await expectBoth(pkg, { x: f32([1.5, -3], [2]), k: i32([-1]) }, { y: { shape: [2], data: [-1.5, 3] } });
+  });
+
+  it('a TensorArray in a StatelessWhile (a TensorList carried as a variant): 2 * x row by row', async () => {
+    const args: [string, (typeof DT)[keyof typeof DT] | 'DT_VARIANT'][] = [['i', DT.int32], ['list', 'DT_VARIANT'], ['x', DT.float], ['n', DT.int32]];
+    const condFn = functionDef('cond_fn', args, [['out', DT.bool, 'Less:z:0']], [op('Less', 'Less', ['i', 'n'], DT.int32)]);
+    const bodyFn = functionDef('body_fn', args, [['i_next', DT.int32, 'add:z:0'], ['list_next', 'DT_VARIANT', 'set:output_handle:0'], ['x_same', DT.float, 'x'], ['n_same', DT.int32, 'n']], [
+      constant('axis', DT.int32, [0]),
+      { name: 'row', op: 'GatherV2', input: ['x', 'i', 'axis:output:0'], attr: { Tparams: f32t, Tindices: i32t, Taxis: i32t } },
+      constant('two', DT.float, [2]), op('mul', 'Mul', ['row:output:0', 'two:output:0'], DT.float),
+      { name: 'set', op: 'TensorListSetItem', input: ['list', 'i', 'mul:z:0'], attr: listAttr() },
+      constant('one', DT.int32, [1]), op('add', 'AddV2', ['i', 'one:output:0'], DT.int32),
+    ]);
+    const nodes = [
+      placeholder('x', DT.float, [-1, 2]), placeholder('n', DT.int32, []), constant('zero', DT.int32, [0]), constant('element_shape', DT.int32, [2], [1]),
+      { name: 'reserve', op: 'TensorListReserve', input: ['element_shape', 'n'], attr: listAttr({ shape_type: i32t }) },
+      { name: 'while', op: 'StatelessWhile', input: ['zero', 'reserve', 'x', 'n'], attr: { T: types(DT.int32, 'DT_VARIANT', DT.float, DT.int32), cond: fnAttr('cond_fn'), body: fnAttr('body_fn') } },
+      { name: 'stack', op: 'TensorListStack', input: ['while:1', 'element_shape'], attr: listAttr({ num_elements: { i: -1 } }) },
+    ];
+    const pkg = tfPackage(nodes, [[{ name: 'x', dtype: 'float32', shape: [null, 2] }, 'x:0'], [scalarSpec('n'), 'n:0']], [[{ name: 'y', dtype: 'float32', shape: [null, 2] }, 'stack:0']], [], [condFn, bodyFn]);
+    await expectBoth(pkg, { x: f32([1, 2, 3, 4], [2, 2]), n: i32([2]) }, { y: { shape: [2, 2], data: [2, 4, 6, 8] } });
+  });
+
+  it('a While naming a function the library lacks fails at load naming the node', async () => {
+    const nodes = [constant('zero', DT.int32, [0]), { name: 'while', op: 'While', input: ['zero'], attr: { T: types(DT.int32), cond: fnAttr('missing_cond'), body: fnAttr('missing_body') } }];
+    const pkg = tfPackage(nodes, [], [[scalarSpec('out'), 'while:0']]);
+    await expect(load(pkg, { backend: 'cpu' })).rejects.toMatchObject({ code: 'MODEL_INVALID', message: expect.stringContaining("While node 'while': its cond function 'missing_cond' is not in the graph's library") });
   });
 });

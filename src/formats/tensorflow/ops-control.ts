@@ -1,7 +1,9 @@
 import { NeuropodError } from '../../api/errors.js';
 import type { AttributeValue, Graph, ValueType } from '../../graph/ir.js';
+import { DTYPES } from '../../tensor/dtype.js';
 import { producerOf, type GraphBuilder, NodeLowering, type TfNode } from './builder.js';
-import { IF_OP, WHILE_OP, type CondRegion, type LoopVar, type WhileRegion } from './control-flow.js';
+import { IF_OP, WHILE_OP, type CondRegion, type WhileRegion } from './control-flow.js';
+import type { FunctionInstance, FunctionalRegion } from './functions.js';
 import { TF_DATA_TYPES } from './schema.js';
 import { dtypeOfTf } from './tensor-proto.js';
 
@@ -66,10 +68,45 @@ function subgraphOutputs(sub: GraphBuilder, values: string[], hint: string): str
 
 const graphAttr = (value: Graph): AttributeValue => ({ type: 'graph', value });
 
+/** A loop as its parts: the outer values it starts from, their types, and how to lower its cond and body on given values. */
+interface LoopParts {
+  inits: string[];
+  types: ValueType[];
+  cond: (b: GraphBuilder, vars: string[]) => string;
+  body: (b: GraphBuilder, vars: string[]) => string[];
+}
+
 /**
- * tf.while_loop -> ONNX Loop with no trip count: the condition is lowered once on the initial values (the Loop's
- * cond input) and once in the body on the new values (the body's cond output). Carried values are the Merges;
- * is_constant Enters read their outer tensor directly (an outer-scope capture of the body).
+ * A TF loop -> ONNX Loop with no trip count: the condition is lowered once on the initial values (the Loop's cond
+ * input) and once in the body on the new values (the body's cond output).
+ */
+function emitLoop(n: NodeLowering, parts: LoopParts): void {
+  const outer = n.builder;
+  const cond0 = parts.cond(outer.child(`${n.node.name}/cond_init/`, true), parts.inits);
+  const body = outer.child(`${n.node.name}/body/`);
+  body.addInput(`${body.scope}iteration`, 'int64', []);
+  body.addInput(`${body.scope}cond_in`, 'bool', []);
+  const carried = parts.inits.map((init, k) => {
+    const name = `${body.scope}carried_${k}`;
+    body.inputs.push({ name, type: parts.types[k] });
+    const elem = outer.sequenceTypes.get(init);
+    if (elem) body.sequenceTypes.set(name, elem);
+    return name;
+  });
+  const next = parts.body(body, carried);
+  const condOut = parts.cond(body.child(`${n.node.name}/body/cond/`, true), next);
+  const outputs = subgraphOutputs(body, [condOut, ...next], 'out_');
+  const graph = body.graph(`${n.node.name}/body`, outputs.map((name) => ({ name })));
+  const results = n.emit('Loop', ['', cond0, ...parts.inits], { body: graphAttr(graph) }, parts.inits.map((_, k) => n.output(k)));
+  parts.inits.forEach((init, k) => {
+    const elem = outer.sequenceTypes.get(init);
+    if (elem) outer.sequenceTypes.set(results[k]!, elem);
+  });
+}
+
+/**
+ * tf.while_loop (TF1 frames) -> Loop: carried values are the Merges (the condition reads them, the body reads the
+ * Switches' true outputs); is_constant Enters read their outer tensor directly (an outer-scope capture).
  */
 function whileLoop(n: NodeLowering): void {
   const r = n.node.region as WhileRegion;
@@ -77,47 +114,58 @@ function whileLoop(n: NodeLowering): void {
   const bindInvariants = (b: GraphBuilder) => {
     for (const inv of r.invariants) b.alias(`${inv.enter}:0`, outer.valueOf(inv.value));
   };
-  const initCond = outer.child(`${n.node.name}/cond_init/`, true);
-  bindInvariants(initCond);
-  for (const v of r.vars) initCond.alias(`${v.merge}:0`, outer.valueOf(v.init));
-  const [cond0] = lowerRegion(initCond, r.condNodes, [r.cond]);
-
-  const body = outer.child(`${n.node.name}/body/`);
-  bindInvariants(body);
-  const iter = `${body.scope}iteration`;
-  const condIn = `${body.scope}cond_in`;
-  body.addInput(iter, 'int64', []);
-  body.addInput(condIn, 'bool', []);
-  r.vars.forEach((v, k) => {
-    const name = `${body.scope}carried_${k}`;
-    body.inputs.push({ name, type: carriedType(outer, v) });
-    body.alias(`${v.switch}:1`, name);
-    const elem = outer.sequenceTypes.get(outer.valueOf(v.init));
-    if (elem) body.sequenceTypes.set(name, elem);
-  });
-  const next = lowerRegion(body, r.bodyNodes, r.vars.map((v) => v.next));
-  const bodyCond = body.child(`${n.node.name}/body/cond/`, true);
-  bindInvariants(bodyCond);
-  r.vars.forEach((v, k) => bodyCond.alias(`${v.merge}:0`, next[k]!));
-  const [condOut] = lowerRegion(bodyCond, r.condNodes, [r.cond]);
-  const outputs = subgraphOutputs(body, [condOut!, ...next], 'out_');
-  const graph = body.graph(`${n.node.name}/body`, outputs.map((name) => ({ name })));
-  const results = n.emit('Loop', ['', cond0!, ...r.vars.map((v) => outer.valueOf(v.init))], { body: graphAttr(graph) }, r.vars.map((_, k) => n.output(k)));
-  r.vars.forEach((v, k) => {
-    const elem = outer.sequenceTypes.get(outer.valueOf(v.init));
-    if (elem) outer.sequenceTypes.set(results[k]!, elem);
+  const inits = r.vars.map((v) => outer.valueOf(v.init));
+  emitLoop(n, {
+    inits,
+    types: r.vars.map((v, k) => carriedType(outer, v.dtype, inits[k]!, `Enter node '${v.enter}'`)),
+    cond: (b, vars) => {
+      bindInvariants(b);
+      r.vars.forEach((v, k) => b.alias(`${v.merge}:0`, vars[k]!));
+      return lowerRegion(b, r.condNodes, [r.cond])[0]!;
+    },
+    body: (b, vars) => {
+      bindInvariants(b);
+      r.vars.forEach((v, k) => b.alias(`${v.switch}:1`, vars[k]!));
+      return lowerRegion(b, r.bodyNodes, r.vars.map((v) => v.next));
+    },
   });
 }
 
+/** A function instance lowered into `b` on `values` (its args): its results' IR values. */
+function lowerFunction(b: GraphBuilder, fn: FunctionInstance, values: string[]): string[] {
+  fn.args.forEach((a, k) => b.alias(a, values[k]!));
+  return lowerRegion(b, fn.nodes, fn.results);
+}
+
+/** While/StatelessWhile (TF2 functional) -> Loop over the cond and body functions; T lists the carried types. */
+function functionalWhile(n: NodeLowering): void {
+  const [condFn, bodyFn] = (n.node.region as FunctionalRegion).functions;
+  const inits = n.inputs();
+  const codes = n.node.attr.T?.list?.type ?? [];
+  emitLoop(n, {
+    inits,
+    types: inits.map((init, k) => carriedType(n.builder, codes[k] ?? 0, init, `${n.where} input ${k}`)),
+    cond: (b, vars) => toBool(b, lowerFunction(b, condFn, vars)[0]!, n.node.name),
+    body: (b, vars) => lowerFunction(b, bodyFn, vars),
+  });
+}
+
+/** TF's cond function may give any scalar (non-zero is true); ONNX Loop and If take a bool. */
+function toBool(b: GraphBuilder, value: string, where: string): string {
+  const out = b.fresh(`${b.scope}${where}/cond_bool`);
+  b.addNode('Cast', [value], [out], { to: { type: 'int', value: DTYPES.bool.onnx } }, `${where}/cond_bool`);
+  return out;
+}
+
 /** A TF variant carried by a loop is a TensorList: a sequence of the element dtype its maker gave. */
-function carriedType(outer: GraphBuilder, v: LoopVar): ValueType {
-  if (!v.dtype) throw new NeuropodError('MODEL_INVALID', `Enter node '${v.enter}' has no type attribute T`);
-  if (v.dtype % 100 === TF_DATA_TYPES.DT_VARIANT) {
-    const elem = outer.sequenceTypes.get(outer.valueOf(v.init));
-    if (!elem) throw new NeuropodError('OP_UNSUPPORTED', `Enter node '${v.enter}' carries a variant that is not a TensorList this engine made (its loop cannot be lowered)`);
+function carriedType(outer: GraphBuilder, code: number | string, init: string, where: string): ValueType {
+  if (!code) throw new NeuropodError('MODEL_INVALID', `${where}: no type for the loop variable`);
+  if (code === 'DT_VARIANT' || Number(code) % 100 === TF_DATA_TYPES.DT_VARIANT) {
+    const elem = outer.sequenceTypes.get(init);
+    if (!elem) throw new NeuropodError('OP_UNSUPPORTED', `${where} carries a variant that is not a TensorList this engine made (its loop cannot be lowered)`);
     return { kind: 'sequence', elem: { kind: 'tensor', dtype: elem } };
   }
-  return { kind: 'tensor', dtype: dtypeOfTf(v.dtype, `Enter node '${v.enter}'`) };
+  return { kind: 'tensor', dtype: dtypeOfTf(code, where) };
 }
 
 /** tf.cond -> ONNX If on the predicate; each branch reads a Switch's output as the Switch's data input. */
@@ -135,7 +183,26 @@ function cond(n: NodeLowering): void {
   n.emit('If', [outer.valueOf(r.pred)], attrs, r.outputs.map((_, k) => n.output(k)));
 }
 
+/** If/StatelessIf (TF2 functional) -> If: each branch function on the node's inputs after the condition. */
+function functionalIf(n: NodeLowering): void {
+  const [thenFn, elseFn] = (n.node.region as FunctionalRegion).functions;
+  const outer = n.builder;
+  const args = n.inputs(1);
+  const branch = (fn: FunctionInstance, label: string): Graph => {
+    const sub = outer.child(`${n.node.name}/${label}/`);
+    const outputs = subgraphOutputs(sub, lowerFunction(sub, fn, args), 'out_');
+    return sub.graph(`${n.node.name}/${label}`, outputs.map((name) => ({ name })));
+  };
+  const pred = n.attrs.dtype('Tcond', 'bool') === 'bool' ? n.input(0) : n.op('Cast', [n.input(0)], { to: { type: 'int', value: DTYPES.bool.onnx } });
+  const count = thenFn.results.length;
+  n.emit('If', [pred], { then_branch: graphAttr(branch(thenFn, 'then')), else_branch: graphAttr(branch(elseFn, 'else')) }, Array.from({ length: count }, (_, k) => n.output(k)));
+}
+
 export const CONTROL_OPS: Record<string, Lowering> = {
   [WHILE_OP]: whileLoop,
   [IF_OP]: cond,
+  While: functionalWhile,
+  StatelessWhile: functionalWhile,
+  If: functionalIf,
+  StatelessIf: functionalIf,
 };

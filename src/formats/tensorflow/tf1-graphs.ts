@@ -146,12 +146,23 @@ export interface Spec {
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
 /** A frozen-graph Neuropod package of `nodes`: each spec name maps to the tensor given with it. */
-export function tfPackage(nodes: NodeJson[], inputs: [Spec, string][], outputs: [Spec, string][], initOps: string[] = []): Uint8Array {
+export function tfPackage(nodes: NodeJson[], inputs: [Spec, string][], outputs: [Spec, string][], initOps: string[] = [], library: FunctionJson[] = []): Uint8Array {
   const config = { name: 'tf_graph', platform: 'tensorflow', input_spec: inputs.map(([s]) => s), output_spec: outputs.map(([s]) => s) };
   const mapping = Object.fromEntries([...inputs, ...outputs].map(([s, t]) => [s.name, t]));
   return zipSync({
     'config.json': utf8(JSON.stringify(config)),
     '0/config.json': utf8(JSON.stringify({ node_name_mapping: mapping, init_op_names: initOps })),
-    '0/data/model.pb': GraphDefType.encode(GraphDefType.fromObject({ node: nodes })).finish(),
+    '0/data/model.pb': GraphDefType.encode(GraphDefType.fromObject({ node: nodes, library: { function: library } })).finish(),
   });
+}
+
+export type FunctionJson = object;
+
+/** A FunctionDef (TF2 tf.function body): typed args, nodes referring to "node:output_arg:index", ret by output arg. */
+export function functionDef(name: string, inputs: [string, Dt | 'DT_VARIANT'][], outputs: [string, Dt | 'DT_VARIANT', string][], nodeDef: NodeJson[]): FunctionJson {
+  return {
+    signature: { name, inputArg: inputs.map(([n, t]) => ({ name: n, type: t })), outputArg: outputs.map(([n, t]) => ({ name: n, type: t })) },
+    nodeDef,
+    ret: Object.fromEntries(outputs.map(([n, , ref]) => [n, ref])),
+  };
 }
