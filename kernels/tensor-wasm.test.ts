@@ -65,18 +65,31 @@ describe('wasm Transpose', () => {
     expect([delegated, y.shape, numbers(y)]).toEqual([false, [2, 2, 2], [1, 2, 5, 6, 3, 4, 7, 8]]);
   });
 
-  it('matches the reference on seeded permutations, running those that keep the last axis', () => {
+  it('transposes a [2, 3] through the tile path ([[1,2,3],[4,5,6]] -> [[1,4],[2,5],[3,6]])', () => {
+    const { y, delegated } = transposeWasm(f32([2, 3], [1, 2, 3, 4, 5, 6]), [1, 0]);
+    expect([delegated, y.shape, numbers(y)]).toEqual([false, [3, 2], [1, 4, 2, 5, 3, 6]]);
+  });
+
+  it('matches the reference exactly on seeded permutations, those that move the last axis included', () => {
     const rng = new Rng(52);
-    let ran = 0;
-    for (let trial = 0; trial < 80; trial++) {
-      const X = rng.floats(rng.shape(2, 5, 4)), perm = rng.permutation(X.rank);
+    let moved = 0;
+    for (let trial = 0; trial < 120; trial++) {
+      // Dims up to 11 so both the 4×4 tiles and their row and column edges run.
+      const X = rng.floats(rng.shape(2, 5, trial % 2 ? 4 : 11)), perm = rng.permutation(X.rank);
       const want = runKernel(tensorKernels, 'Transpose', [X], { perm })[0]!, got = transposeWasm(X, perm);
-      expect(got.delegated).toBe(perm[X.rank - 1] !== X.rank - 1);
-      if (!got.delegated) ran++;
+      expect(got.delegated).toBe(false);
+      if (perm[X.rank - 1] !== X.rank - 1) moved++;
       expect(got.y.shape, `trial ${trial}: [${X.shape}] perm ${perm}`).toEqual(want.shape);
       expect(numbers(got.y), `trial ${trial}: [${X.shape}] perm ${perm}`).toEqual(numbers(want));
     }
-    expect(ran).toBeGreaterThan(10);
+    expect(moved).toBeGreaterThan(40);
+  });
+
+  it("moves attention's K transpose ([heads, seq, dim] -> [heads, dim, seq], 4 × 128 × 64) exactly", () => {
+    const X = new Rng(53).floats([4, 128, 64]), perm = [0, 2, 1];
+    const got = transposeWasm(X, perm);
+    expect(got.delegated).toBe(false);
+    expect(numbers(got.y)).toEqual(numbers(runKernel(tensorKernels, 'Transpose', [X], { perm })[0]!));
   });
 });
 

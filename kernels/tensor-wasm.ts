@@ -1,7 +1,8 @@
 /**
  * Data movement of float32 tensors inside wasm memory (block copies with copyWithin), so wasm outputs stay resident
- * through it: Concat (squeezenet's fire modules concatenate two conv outputs), a Transpose that keeps the last
- * axis in place (attention's [b, s, h, d] -> [b, h, s, d]: whole rows move) and a Slice with step 1 on the last
+ * through it: Concat (squeezenet's fire modules concatenate two conv outputs), Transpose (one that keeps the last
+ * axis in place, attention's [b, s, h, d] -> [b, h, s, d], moves whole rows; any other goes through wasm 4×4
+ * tiles, wasm/transpose.wat) and a Slice with step 1 on the last
  * axis (the Q/K/V split of a fused projection); Reshape, Squeeze, Unsqueeze, Flatten and Identity as views of the
  * same block. Other dtypes, permutations and shapes
  * that do not fit go to the reference (kernels/tensor.ts), which reports what is wrong with them.
@@ -39,19 +40,52 @@ function wasmConcat(rt: WasmKernelRuntime, inputs: (Value | undefined)[], ctx: K
   });
 }
 
-/** Transpose with perm[-1] = rank-1: each output row of the last dim is one input row, visited in output order. */
+/**
+ * Transpose: with perm[-1] = rank-1 each output row of the last dim is one input row, visited in output order;
+ * any other permutation goes through 2-D tiles (transposeTiles).
+ */
 function wasmTranspose(rt: WasmKernelRuntime, inputs: (Value | undefined)[], ctx: KernelContext): Tensor | undefined {
   const X = inputs[0];
   if (!isTensor(X) || X.dtype !== 'float32' || X.rank < 2 || X.size === 0) return undefined;
   const rank = X.rank, perm = ctx.attrs.ints('perm') ?? X.shape.map((_, i) => rank - 1 - i);
   const valid = perm.length === rank && [...perm].sort((a, b) => a - b).every((p, i) => p === i);
-  if (!valid || perm[rank - 1] !== rank - 1) return undefined;
+  if (!valid) return undefined;
   const strides = X.shape.map((_, i) => X.shape.slice(i + 1).reduce((a, b) => a * b, 1));
   const outShape = perm.map((p) => X.shape[p]!), row = X.shape[rank - 1]!;
+  if (perm[rank - 1] !== rank - 1) return transposeTiles(rt, X, perm, strides, outShape);
   const lead = outShape.slice(0, -1), step = perm.slice(0, -1).map((p) => strides[p]!);
   return rt.call(() => {
     const x = rt.values(X) >> 2, y = rt.temp(X.size);
     copyRows(rt.f32(), x, y >> 2, row, lead, step, 0);
+    return rt.output(y, outShape);
+  });
+}
+
+/**
+ * A permutation that moves the last axis (attention's K transpose, NCHW <-> NHWC): the input's last axis lands at
+ * output position j and the output's last axis is input axis p, so for each index of the other axes the copy is one
+ * 2-D transpose of [dim p, last dim] (wasm/transpose.wat's 4×4 tiles); the other axes are an odometer here.
+ */
+function transposeTiles(rt: WasmKernelRuntime, X: Tensor, perm: readonly number[], strides: readonly number[], outShape: readonly number[]): Tensor {
+  const rank = X.rank, p = perm[rank - 1]!, j = perm.indexOf(rank - 1);
+  const outStrides = outShape.map((_, i) => outShape.slice(i + 1).reduce((a, b) => a * b, 1));
+  const others = outShape.map((_, i) => i).filter((i) => i !== j && i !== rank - 1);
+  const dims = others.map((i) => outShape[i]!), count = dims.reduce((a, b) => a * b, 1);
+  const srcStep = others.map((i) => strides[perm[i]!]!), dstStep = others.map((i) => outStrides[i]!);
+  return rt.call(() => {
+    const x = rt.values(X), y = rt.temp(X.size), index = new Array<number>(dims.length).fill(0);
+    let src = 0, dst = 0;
+    for (let c = 0; c < count; c++) {
+      rt.transpose.transpose2d(x + src * 4, y + dst * 4, X.shape[p]!, X.shape[rank - 1]!, strides[p]!, outStrides[j]!);
+      for (let d = dims.length - 1; d >= 0; d--) {
+        src += srcStep[d]!;
+        dst += dstStep[d]!;
+        if (++index[d]! < dims[d]!) break;
+        src -= srcStep[d]! * dims[d]!;
+        dst -= dstStep[d]! * dims[d]!;
+        index[d] = 0;
+      }
+    }
     return rt.output(y, outShape);
   });
 }

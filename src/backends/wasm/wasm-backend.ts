@@ -2,6 +2,7 @@ import { convWasmKernels } from '../../../kernels/conv-wasm.js';
 import { elementwiseWasmKernels } from '../../../kernels/elementwise-wasm.js';
 import { referenceKernels } from '../../../kernels/index.js';
 import { matmulWasmKernels } from '../../../kernels/matmul-wasm.js';
+import { normWasmKernels } from '../../../kernels/norm-wasm.js';
 import { padWasmKernels } from '../../../kernels/pad-wasm.js';
 import { poolWasmKernels } from '../../../kernels/pool-wasm.js';
 import { reduceWasmKernels } from '../../../kernels/reduce-wasm.js';
@@ -11,6 +12,7 @@ import { unaryWasmKernels } from '../../../kernels/unary-wasm.js';
 import { KernelTable, type KernelDef } from '../../../kernels/registry.js';
 import type { Graph } from '../../graph/ir.js';
 import { fuseConvEpilogues } from '../../graph/passes/fuse-conv-epilogue.js';
+import { fuseLayerNorms } from '../../graph/passes/fuse-layer-norm.js';
 import { checkAssumedInputs, planGraph } from '../../graph/passes/plan-graph.js';
 import type { Value } from '../../graph/value.js';
 import { Tensor } from '../../tensor/tensor.js';
@@ -121,10 +123,10 @@ export const wasmBackend: Backend = {
     const threads = usesPool(source.graph) ? await chooseThreads(options.threads) : 1;
     const { modules, pool } = await modulesAndPool(threads);
     const planned = planGraph(source, { keep: options.keep });
-    const model = fuseConvEpilogues(planned.model, planned.shapes);
+    const model = fuseLayerNorms(fuseConvEpilogues(planned.model, planned.shapes), planned.shapes);
     const rt = new WasmKernelRuntime(modules, constantsOf(model.graph), readerCounts(model.graph), new Set(model.graph.nodes));
     rt.threadPool = pool;
-    const executor = new GraphExecutor(model, new WasmFirstKernels(new KernelTable([matmulWasmKernels(rt), convWasmKernels(rt), elementwiseWasmKernels(rt), poolWasmKernels(rt), reduceWasmKernels(rt), rnnWasmKernels(rt), tensorWasmKernels(rt), padWasmKernels(rt), unaryWasmKernels(rt)]), rt));
+    const executor = new GraphExecutor(model, new WasmFirstKernels(new KernelTable([matmulWasmKernels(rt), convWasmKernels(rt), elementwiseWasmKernels(rt), poolWasmKernels(rt), reduceWasmKernels(rt), normWasmKernels(rt), rnnWasmKernels(rt), tensorWasmKernels(rt), padWasmKernels(rt), unaryWasmKernels(rt)]), rt));
     return {
       backend: 'wasm',
       graph: model.graph,

@@ -63,6 +63,23 @@ export interface ExpExports {
   sigmoid_tanh(op: number, x: number, y: number, n: number): void;
 }
 
+/** wasm/norm.wat: LayerNormalization over rows of n; mean and inv (rows floats each) written when wantStats is 1. */
+export interface NormExports {
+  layernorm(x: number, scale: number, bias: number, hasBias: number, y: number, mean: number, inv: number, wantStats: number, rows: number,
+    n: number, eps: number): void;
+}
+
+/** wasm/reduce.wat: op 0 sum, 1 mean, 2 max; x as [rows, n] (reduce_rows) or [outer, n, inner] (reduce_mid). */
+export interface ReduceExports {
+  reduce_rows(op: number, x: number, y: number, rows: number, n: number): void;
+  reduce_mid(op: number, x: number, y: number, outer: number, n: number, inner: number): void;
+}
+
+/** wasm/transpose.wat: dst[c·lds + r] = src[r·lss + c] for r < rows, c < cols. */
+export interface TransposeExports {
+  transpose2d(src: number, dst: number, rows: number, cols: number, lss: number, lds: number): void;
+}
+
 /** The kernel modules, instantiated once per page or process on one shared heap. */
 export interface WasmKernelModules {
   heap: WasmHeap;
@@ -73,6 +90,9 @@ export interface WasmKernelModules {
   pool: PoolExports;
   exp: ExpExports;
   unary: UnaryExports;
+  norm: NormExports;
+  reduce: ReduceExports;
+  transpose: TransposeExports;
   /** 128 bytes of scratch for gemm's edge tiles. */
   tile: number;
   /** gemm and gemv are their relaxed-SIMD builds (fused multiply-add: results differ from the plain build by ulps). */
@@ -124,11 +144,13 @@ async function instantiateAll(shared: boolean): Promise<WasmKernelModules> {
     compiled[name] = await WebAssembly.compile(bytesOf(relaxed && WASM_MODULES[name + RELAXED] ? name + RELAXED : name, shared));
     return (await WebAssembly.instantiate(compiled[name], imports)).exports;
   };
-  const [gemm, gemv, conv, elementwise, pool, exp] = await Promise.all(['gemm', 'gemv', 'conv', 'elementwise', 'pool', 'exp'].map(instantiate));
+  const names = ['gemm', 'gemv', 'conv', 'elementwise', 'pool', 'exp', 'norm', 'reduce', 'transpose'];
+  const [gemm, gemv, conv, elementwise, pool, exp, norm, reduce, transpose] = await Promise.all(names.map(instantiate));
   const unary = await instantiate('unary');
   return {
     heap, gemm: gemm as unknown as GemmExports, gemv: gemv as unknown as GemvExports, conv: conv as unknown as ConvExports,
     elementwise: elementwise as unknown as ElementwiseExports, pool: pool as unknown as PoolExports,
+    norm: norm as unknown as NormExports, reduce: reduce as unknown as ReduceExports, transpose: transpose as unknown as TransposeExports,
     exp: exp as unknown as ExpExports, unary: unary as unknown as UnaryExports, tile: heap.alloc(128), relaxed, shared, compiled,
   };
 }

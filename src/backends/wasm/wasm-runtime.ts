@@ -5,7 +5,7 @@ import type { Shape, Tensor } from '../../tensor/tensor.js';
 import { ResidentTensor } from './resident-tensor.js';
 import { MIN_PARALLEL_MACS } from './parallel.js';
 import type { ThreadPool } from './thread-pool.js';
-import type { ConvExports, ElementwiseExports, GemmExports, GemvExports, ExpExports, PoolExports, WasmKernelModules, UnaryExports } from './wasm-modules-instance.js';
+import type { ConvExports, ElementwiseExports, GemmExports, GemvExports, ExpExports, PoolExports, WasmKernelModules, NormExports, ReduceExports, TransposeExports, UnaryExports } from './wasm-modules-instance.js';
 
 /** Floats a packed A (4-row panels) of m×k takes. */
 export function packedASize(m: number, k: number): number {
@@ -32,6 +32,9 @@ export class WasmKernelRuntime {
   readonly pool: PoolExports;
   readonly exp: ExpExports;
   readonly unary: UnaryExports;
+  readonly norm: NormExports;
+  readonly reduce: ReduceExports;
+  readonly transpose: TransposeExports;
   readonly tile: number;
   /** Set by a wasm kernel that handed its call to the reference kernel, so the profile names the right backend. */
   delegatedLast = false;
@@ -63,6 +66,9 @@ export class WasmKernelRuntime {
     this.pool = modules.pool;
     this.exp = modules.exp;
     this.unary = modules.unary;
+    this.norm = modules.norm;
+    this.reduce = modules.reduce;
+    this.transpose = modules.transpose;
     this.tile = modules.tile;
   }
 
