@@ -21,7 +21,11 @@ export interface LoadOptions {
   worker?: boolean;
   /** Keep fetched package files in the Cache API with their sha256 so they load again offline (docs/browser.md). */
   cache?: boolean;
-  /** WASM threads (accepted now; used once the wasm backend lands). */
+  /**
+   * wasm backend threads: its Conv/Gemm/MatMul split across a pool of Workers on one shared memory (docs/wasm.md).
+   * Default min(cores, 4) where SharedArrayBuffer exists (Node; a cross-origin isolated page), else 1 with one
+   * console warning saying which headers give threads; `threads: 1` is one thread, without the warning.
+   */
   threads?: number;
 }
 
