@@ -437,3 +437,37 @@ describe('TF2 functional control flow (StatelessWhile / StatelessIf with library
     await expect(load(pkg, { backend: 'cpu' })).rejects.toMatchObject({ code: 'MODEL_INVALID', message: expect.stringContaining("While node 'while': its cond function 'missing_cond' is not in the graph's library") });
   });
 });
+
+describe('convert --to tfjs of control flow', () => {
+  it('keeps the TF1 frame ops, which TF.js runs itself: the counter loop gives 10 on @tensorflow/tfjs 4.22 (CPU)', async () => {
+    const files = await convert(tfPackage(counter(10), [], [[scalarSpec('out'), 'out:0']]), 'tfjs');
+    const json = JSON.parse(new TextDecoder().decode(files.get('model.json')!));
+    expect(json.modelTopology.node.map((n: { op: string }) => n.op)).toEqual(expect.arrayContaining(['Enter', 'Merge', 'LoopCond', 'Switch', 'NextIteration', 'Exit']));
+    const tf = await import('@tensorflow/tfjs');
+    await tf.setBackend('cpu');
+    const shard = files.get(json.weightsManifest[0].paths[0])!;
+    const model = await tf.loadGraphModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: shard.slice().buffer, signature: json.signature }));
+    const out = (await model.executeAsync({}, ['out:0'])) as { data(): Promise<Int32Array> };
+    expect(Array.from(await out.data())).toEqual([10]);
+  });
+
+  it('refuses a TF2 While (it writes no function library) and a hash table (it writes no init ops)', async () => {
+    const nodes = [constant('zero', DT.int32, [0]), { name: 'while', op: 'StatelessWhile', input: ['zero'], attr: { T: { list: { type: [DT.int32] } }, cond: { func: { name: 'c' } }, body: { func: { name: 'b' } } } }];
+    const library = [
+      functionDef('c', [['i', DT.int32]], [['out', DT.bool, 'Less:z:0']], [constant('ten', DT.int32, [10]), op('Less', 'Less', ['i', 'ten:output:0'], DT.int32)]),
+      functionDef('b', [['i', DT.int32]], [['out', DT.int32, 'add:z:0']], [constant('one', DT.int32, [1]), op('add', 'AddV2', ['i', 'one:output:0'], DT.int32)]),
+    ];
+    const pkg = tfPackage(nodes, [], [[scalarSpec('out'), 'while:0']], [], library);
+    expect(await onCpu(pkg, {})).toEqual({ out: { shape: [], data: [10] } });
+    await expect(convert(pkg, 'tfjs')).rejects.toMatchObject({ code: 'OP_UNSUPPORTED', message: expect.stringContaining("node 'while' (StatelessWhile) runs library functions") });
+    const table = [
+      { name: 'table', op: 'HashTableV2', attr: { key_dtype: { type: DT.string }, value_dtype: { type: DT.int64 } } },
+      constant('keys', DT.string, ['a'], [1]), constant('values', DT.int64, [1], [1]),
+      { name: 'init', op: 'InitializeTableV2', input: ['table', 'keys', 'values'] },
+      placeholder('x', DT.string, [-1]), constant('default', DT.int64, [-1]),
+      { name: 'lookup', op: 'LookupTableFindV2', input: ['table', 'x', 'default'], attr: { Tin: { type: DT.string }, Tout: { type: DT.int64 } } },
+    ];
+    const tablePkg = tfPackage(table, [[{ name: 'x', dtype: 'string', shape: [null] }, 'x:0']], [[{ name: 'y', dtype: 'int64', shape: [null] }, 'lookup:0']], ['init']);
+    await expect(convert(tablePkg, 'tfjs')).rejects.toMatchObject({ code: 'OP_UNSUPPORTED', message: expect.stringContaining('uses a hash table') });
+  });
+});

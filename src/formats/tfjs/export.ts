@@ -52,6 +52,8 @@ export function exportTfjsGraphModel(req: TfGraphRequest, spec: { inputs: Tensor
   return new Map([['model.json', new TextEncoder().encode(JSON.stringify(modelJson))], [WEIGHTS_FILE, shard]]);
 }
 
+const TABLES = new Set(['HashTableV2', 'HashTable', 'LookupTableFindV2', 'LookupTableFind']);
+
 /** The needed nodes, feeds as Placeholders, variables and Consts turned into weights. */
 function rewriteForTfjs(req: TfGraphRequest): Exported {
   const byName = new Map(req.nodes.map((n) => [n.name, n]));
@@ -62,6 +64,8 @@ function rewriteForTfjs(req: TfGraphRequest): Exported {
     const where = `${req.source}: node '${node.name}' (${node.op})`;
     const keptControls = node.controls.filter((c) => kept.some((k) => k.name === c));
     if (fed.has(node.name) && node.op !== 'Placeholder') return placeholderFor(node, req, where);
+    if (node.region) throw new NeuropodError('OP_UNSUPPORTED', `${where} runs library functions (a TF2 While/If); the TF.js export writes no function library`);
+    if (TABLES.has(node.op)) throw new NeuropodError('OP_UNSUPPORTED', `${where} uses a hash table, which the TF.js export cannot initialize (it writes no init ops)`);
     if (ASSIGNS.has(node.op)) throw new NeuropodError('OP_UNSUPPORTED', `${where} assigns a variable at run time; a TF.js graph model holds no state, so this graph has no TF.js form`);
     if (VARIABLES.has(node.op)) return constantNode(node, variableValue(node, req, where), weights, where);
     if (node.op === 'ReadVariableOp') return { ...node, op: 'Identity', controls: keptControls, attr: { T: node.attr.dtype! } };
