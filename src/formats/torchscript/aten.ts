@@ -455,10 +455,14 @@ export const ATEN_OPS: Record<string, OperatorRow> = {
   }),
   'aten::layer_norm': row('input normalized_shape weight bias eps', (c, [x, shape, w, b, eps]) => {
     const input = asSym(c, x);
-    const axis = -constInts(c, shape, 'normalized_shape').length;
-    const scale = w === null || w === undefined ? undefined : asSym(c, w, input.dtype);
-    if (!scale) throw c.fail('OP_UNSUPPORTED', 'layer_norm without a weight');
-    return c.builder.op('LayerNormalization', [input, scale, b === null || b === undefined ? undefined : asSym(c, b, input.dtype)], input.dtype, input.rank, {
+    const dims = constInts(c, shape, 'normalized_shape');
+    const axis = -dims.length;
+    // elementwise_affine=False / bias=False pass None: constant ones / zeros of normalized_shape (onnxruntime's
+    // CPU LayerNormalization crashed the process without a bias input).
+    const filled = (v: Py, fill: number) => (v === null || v === undefined
+      ? asSym(c, new Tensor('float32', dims, new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(fill)), input.dtype)
+      : asSym(c, v, input.dtype));
+    return c.builder.op('LayerNormalization', [input, filled(w, 1), filled(b, 0)], input.dtype, input.rank, {
       axis, epsilon: floatAttr(constFloat(c, eps ?? 1e-5, 'eps')),
     });
   }),

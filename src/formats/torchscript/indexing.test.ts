@@ -127,6 +127,31 @@ describe('TorchScript boolean masks and advanced indexing', () => {
 });
 
 describe('TorchScript sorting, reductions with indices and tensor construction', () => {
+  it('var / std (unbiased, correction=0, all dims), norm p = 2, 1, inf, 3, and layer_norm without a weight', async () => {
+    const model = lowerForward([
+      '_0 = torch.var(x, [1], True, False)',
+      '_1 = torch.std(x, [1], correction=0, keepdim=True)',
+      '_2 = torch.var(x)',
+      '_3 = torch.norm(x, 2, [1], False)',
+      '_4 = torch.linalg_vector_norm(x, 1, [0], False, dtype=None)',
+      '_5 = torch.linalg_vector_norm(x, inf, None, False, dtype=None)',
+      '_6 = torch.norm(x, 3, [1], False)',
+      '_7 = torch.layer_norm(x, [3], None, None, 1.0000000000000001e-05, True)',
+      'return {"v": _0, "s": _1, "va": _2, "n2": _3, "n1": _4, "ni": _5, "n3": _6, "ln": _7}',
+    ], x2, [['v', 'float32', 1], ['s', 'float32', 2], ['va', 'float32', 0], ['n2', 'float32', 1], ['n1', 'float32', 1], ['ni', 'float32', 0], ['n3', 'float32', 1], ['ln', 'float32', 2]]);
+    // Row 0 [1, -2, 3]: mean 2/3, squared deviations sum 38/3; row 1 [-4, 5, 6]: mean 7/3, sum 182/3.
+    // All six: mean 1.5, sum of squares 91 - 6·2.25 = 77.5, / 5.
+    const row = (v: number[]) => {
+      const m = v.reduce((a, b) => a + b, 0) / 3;
+      const sd = Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / 3 + 1e-5);
+      return v.map((a) => (a - m) / sd);
+    };
+    await expectOutputs(model, { x: X }, {
+      v: [38 / 6, 182 / 6], s: [Math.sqrt(38 / 9), Math.sqrt(182 / 9)], va: [77.5 / 5], n2: [Math.sqrt(14), Math.sqrt(77)], n1: [5, 7, 9], ni: [6],
+      n3: [Math.cbrt(36), Math.cbrt(405)], ln: [...row([1, -2, 3]), ...row([-4, 5, 6])],
+    }, { s: [2, 1] });
+  });
+
   it('topk, sort descending, argsort, max/min along a dim, max of all, element-wise max, argmax', async () => {
     const model = lowerForward([
       '_0, _1 = torch.topk(v, 2)',

@@ -156,7 +156,65 @@ export function clampTensor(c: OperatorContext, x: Py, min: Py, max: Py): Sym {
   return s;
 }
 
+/** The dims a reduction names (undefined: all), and whether they are kept. */
+function reducedAxes(c: OperatorContext, dim: Py): number[] | undefined {
+  if (dim === null || dim === undefined) return undefined;
+  const axes = constInts(c, dim, 'reduction dims');
+  return axes.length ? axes : undefined;
+}
+
+/**
+ * var / std: the mean of squared deviations over the dims, divided by (count - correction) instead of count;
+ * `unbiased` (the older overload's bool) is correction 1, the default. The count is read at run time.
+ */
+function variance(c: OperatorContext, x: Py, dim: Py, correction: Py, keepdim: Py, root: boolean): Sym {
+  const b = c.builder;
+  let s = asSym(c, x);
+  if (!DTYPES[s.dtype].float) s = cast(c, s, 'float32');
+  const t = s.dtype;
+  const axes = reducedAxes(c, dim);
+  const keep = keepdim === true ? 1 : 0;
+  const axesSym = axes ? b.int64s(axes) : undefined;
+  const mean = b.op('ReduceMean', [s, axesSym], t, s.rank, { keepdims: 1 });
+  const d = b.op('Sub', [s, mean], t, s.rank);
+  const sum = b.op('ReduceSum', [b.op('Mul', [d, d], t, s.rank), axesSym], t, undefined, { keepdims: keep });
+  const count = cast(c, b.op('Div', [b.op('Size', [s], 'int64', 0), b.op('Size', [mean], 'int64', 0)], 'int64', 0), t);
+  const corr = correction === false ? 0 : correction === true || correction === null || correction === undefined ? 1 : constFloat(c, correction, 'correction');
+  const v = b.op('Div', [sum, b.op('Sub', [count, b.scalar(corr, t)], t, 0)], t, undefined);
+  const rank = s.rank === undefined ? undefined : keep ? s.rank : axes ? s.rank - axes.length : 0;
+  const out = root ? b.op('Sqrt', [v], t, rank) : v;
+  return new Sym(out.name, t, rank);
+}
+
+/** norm / linalg_vector_norm: p = 2 ReduceL2, 1 ReduceL1, inf max |x|, -inf min |x|, 0 the count of nonzeros, else (sum |x|^p)^(1/p). */
+function vectorNorm(c: OperatorContext, x: Py, p: Py, dim: Py, keepdim: Py): Sym {
+  const b = c.builder;
+  const s = asSym(c, x);
+  const t = s.dtype;
+  const axes = reducedAxes(c, dim);
+  const keep = keepdim === true ? 1 : 0;
+  const rank = s.rank === undefined ? undefined : keep ? s.rank : axes ? s.rank - axes.length : 0;
+  const order = p === null || p === undefined ? 2 : constFloat(c, p, 'norm order');
+  const ax = axes ? b.int64s(axes) : undefined;
+  const reduce = (op: string, v: Sym) => b.op(op, [v, ax], t, rank, { keepdims: keep });
+  const abs = () => b.op('Abs', [s], t, s.rank);
+  if (order === 2) return reduce('ReduceL2', s);
+  if (order === 1) return reduce('ReduceL1', s);
+  if (order === Infinity) return reduce('ReduceMax', abs());
+  if (order === -Infinity) return reduce('ReduceMin', abs());
+  if (order === 0) return reduce('ReduceSum', cast(c, b.op('Not', [b.op('Equal', [s, b.scalar(0, t)], 'bool', s.rank)], 'bool', s.rank), t));
+  const powered = reduce('ReduceSum', b.op('Pow', [abs(), b.scalar(order, t)], t, s.rank));
+  return b.op('Pow', [powered, b.scalar(1 / order, t)], t, rank);
+}
+
 export const TENSOR_OPS: Record<string, OperatorRow> = {
+  'aten::var': row('self dim unbiased keepdim correction', (c, [x, dim, unbiased, keepdim, correction]) =>
+    variance(c, x, typeof dim === 'boolean' ? null : dim, correction ?? (typeof dim === 'boolean' ? dim : unbiased), keepdim, false)),
+  'aten::std': row('self dim unbiased keepdim correction', (c, [x, dim, unbiased, keepdim, correction]) =>
+    variance(c, x, typeof dim === 'boolean' ? null : dim, correction ?? (typeof dim === 'boolean' ? dim : unbiased), keepdim, true)),
+  'aten::norm': row('self p dim keepdim', (c, [x, p, dim, keepdim]) => vectorNorm(c, x, p, dim, keepdim)),
+  'aten::linalg_vector_norm': row('self ord dim keepdim', (c, [x, p, dim, keepdim]) => vectorNorm(c, x, p, dim, keepdim)),
+  'aten::frobenius_norm': row('self dim keepdim', (c, [x, dim, keepdim]) => vectorNorm(c, x, 2, dim, keepdim)),
   'aten::topk': row('self k dim largest sorted', (c, [x, k, dim, largest, sorted]) => {
     const s = asSym(c, x);
     return tuple(topK(c, s, kSym(c, k), constInt(c, dim ?? -1n, 'topk dim'), largest !== false, sorted !== false));
