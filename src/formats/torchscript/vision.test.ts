@@ -1,7 +1,9 @@
+import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
+import { load } from '../../api/model.js';
 import type { Model } from '../../graph/ir.js';
 import { Tensor, tensor } from '../../tensor/tensor.js';
-import { lowerCode, lowerForward, runOnBoth, type ForwardSpec } from '../../testing/torchscript-archive.js';
+import { archiveWithCode, lowerCode, lowerForward, runOnBoth, type ForwardSpec } from '../../testing/torchscript-archive.js';
 
 // torchvision's detection ops and the image-model aten ops, in printer form (`ops.torchvision.nms(...)`,
 // `torch.upsample_bilinear2d(...)`), run on the reference kernels, the planned graph and onnxruntime-node.
@@ -56,6 +58,32 @@ describe('torchvision detection ops', () => {
     await expectOutputs(model, { x: plane, r: f32([0, 0, 0, 6, 6], [1, 5]) }, { p: [5, 7, 13, 15] });
     expect(() => lowerForward(['_0, _1 = ops.torchvision.roi_pool(x, r, 0.5, 2, 2)', 'return {"p": _1}'], [...image, ['r', 'float32', 2]], [['p', 'float32', 4]]))
       .toThrow(/argmax of torchvision::roi_pool \(not lowered\)/);
+  });
+
+  it('runs through load() + infer(): score filter by mask, nms, the kept boxes gathered', async () => {
+    const code = [
+      'class M(Module):',
+      '  def forward(self: __torch__.M,',
+      '    boxes: Tensor,',
+      '    scores: Tensor) -> Dict[str, Tensor]:',
+      '    keep = torch.gt(scores, 0.5)',
+      '    b = torch.index(boxes, annotate(List[Optional[Tensor]], [keep]))',
+      '    s = torch.index(scores, annotate(List[Optional[Tensor]], [keep]))',
+      '    kept = ops.torchvision.nms(b, s, 0.5)',
+      '    return {"kept_boxes": torch.index(b, annotate(List[Optional[Tensor]], [kept])), "count": torch.numel(kept)}',
+      '',
+    ].join('\n');
+    const config = {
+      name: 'detect', platform: 'torchscript',
+      input_spec: [{ name: 'boxes', dtype: 'float32', shape: [null, 4] }, { name: 'scores', dtype: 'float32', shape: [null] }],
+      output_spec: [{ name: 'kept_boxes', dtype: 'float32', shape: [null, 4] }, { name: 'count', dtype: 'int64', shape: [] }],
+    };
+    const model = await load(zipSync({ 'config.json': new TextEncoder().encode(JSON.stringify(config)), '0/data/model.pt': archiveWithCode(code) }));
+    // Box 1 scores below 0.5 and is dropped first; box 2 overlaps box 0 (IoU 0.68) with a lower score.
+    const out = await model.infer({ boxes: f32([0, 0, 10, 10, 50, 50, 60, 60, 1, 1, 11, 11, 20, 20, 30, 30], [4, 4]), scores: f32([0.9, 0.3, 0.8, 0.7]) });
+    expect([...(out.kept_boxes as Tensor).numeric]).toEqual([0, 0, 10, 10, 20, 20, 30, 30]);
+    expect((out.kept_boxes as Tensor).shape).toEqual([2, 4]);
+    expect([...(out.count as Tensor).numeric].map(Number)).toEqual([2]);
   });
 
   it('a scripted postprocess: clip_boxes_to_image, remove_small_boxes, batched_nms (coordinate trick), box_iou', async () => {
