@@ -82,6 +82,30 @@ describe('TorchScript return inside a run-time loop', () => {
     await expectOutputs(model, { x: f32([]) }, { value: [0], index: [-1] });
   });
 
+  it('a return inside a loop with a load-time count: unrolled while the condition is known, a Loop from the first run-time one', async () => {
+    // for i in range(3): if bool(x[i] > 2): return x[i] * 10 / return -x.sum()  (x has at least 3 elements)
+    const m = lowerForward([
+      '_0 = uninitialized(Tensor)',
+      '_3, _4, _5, i = True, False, _0, 0',
+      'while _3:',
+      '  _6 = torch.select(x, 0, i)',
+      '  if bool(torch.gt(_6, 2.)):',
+      '    _7, _8, _9 = False, True, torch.mul(_6, 10)',
+      '  else:',
+      '    _7, _8, _9 = True, _4, _5',
+      '  _10 = torch.add(i, 1)',
+      '  _3, _4, _5, i = torch.__and__(torch.lt(_10, 3), _7), _8, _9, _10',
+      'if _4:',
+      '  _11 = _5',
+      'else:',
+      '  _11 = torch.neg(torch.sum(x))',
+      'return {"out": _11}',
+    ], [['x', 'float32', 1]], [['out', 'float32', 0]]);
+    await expectOutputs(m, { x: f32([5, 0, 0, 9]) }, { out: [50] });
+    await expectOutputs(m, { x: f32([0, 1, 3, 9]) }, { out: [30] });
+    await expectOutputs(m, { x: f32([0, 1, 2, 9]) }, { out: [-12] }); // x[3] is past the loop
+  });
+
   it('a break (the loop condition set false) stops accumulating: sum until it passes 4', async () => {
     // s = 0; for v in range(x.size(0)): s += x[i]; if s > 4: break
     const m = lowerForward([
