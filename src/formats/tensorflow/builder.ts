@@ -68,6 +68,8 @@ export class GraphBuilder {
   readonly feeds: Map<string, string>;
   /** Element dtypes of the sequences TensorList ops make, by IR value (a Loop carrying one types its body input). */
   readonly sequenceTypes: Map<string, DType>;
+  /** Flows of TensorArrays no op has written yet (a scatter into one needs no stack of placeholders). */
+  readonly freshArrays: Set<string>;
   /** Const nodes already made initializers, by node name (a node lowered in several scopes is one constant). */
   readonly constants: Map<string, string>;
   private readonly aliases = new Map<string, string>();
@@ -92,6 +94,7 @@ export class GraphBuilder {
     this.feeds = parent?.feeds ?? new Map();
     this.constants = parent?.constants ?? new Map();
     this.sequenceTypes = parent?.sequenceTypes ?? new Map();
+    this.freshArrays = parent?.freshArrays ?? new Set();
     this.refVariables = parent?.refVariables ?? new Set();
     this.counter = parent?.counter ?? { next: 0 };
     this.tableContents = parent?.tableContents ?? (() => undefined);

@@ -471,3 +471,55 @@ describe('convert --to tfjs of control flow', () => {
     await expect(convert(tablePkg, 'tfjs')).rejects.toMatchObject({ code: 'OP_UNSUPPORTED', message: expect.stringContaining('uses a hash table') });
   });
 });
+
+describe('TF1 TensorArrayV3 (dynamic_rnn in a frozen graph)', () => {
+  /**
+   * The shape tf.nn.dynamic_rnn gives a frozen graph: the input unstacked into a TensorArray by a scatter, read at
+   * t in the loop (handle and flow entered as invariants), the outputs written to a second TensorArray whose flow
+   * the loop carries, then gathered. Here the "cell" is h = h + x[t]: the outputs are running sums.
+   */
+  function runningSums() {
+    const loop = whileLoop({
+      prefix: 'rnn/while',
+      vars: [{ init: 'zero', t: DT.int32 }, { init: 'h0', t: DT.float }, { init: 'rnn/TensorArray_1:1', t: DT.float }],
+      invariants: [{ value: 'n', t: DT.int32 }, { value: 'rnn/TensorArray', t: 'DT_RESOURCE' as typeof DT.float }, { value: 'rnn/scatter', t: DT.float }, { value: 'rnn/TensorArray_1', t: 'DT_RESOURCE' as typeof DT.float }],
+      cond: (s) => {
+        s.nodes.push(op(`${s.prefix}/Less`, 'Less', [s.vars[0]!, s.invariants[0]!], DT.int32));
+        return `${s.prefix}/Less`;
+      },
+      body: (s) => {
+        const p = s.prefix;
+        const [t, h, flow] = s.vars as [string, string, string];
+        const [, inHandle, inFlow, outHandle] = s.invariants as [string, string, string, string];
+        s.nodes.push(
+          { name: `${p}/read`, op: 'TensorArrayReadV3', input: [inHandle, t, inFlow], attr: { dtype: { type: DT.float } } },
+          op(`${p}/add`, 'AddV2', [h, `${p}/read`], DT.float),
+          { name: `${p}/write`, op: 'TensorArrayWriteV3', input: [outHandle, t, `${p}/add`, flow], attr: { T: { type: DT.float } } },
+          constant(`${p}/add_1/y`, DT.int32, [1], [], [s.pivot]),
+          op(`${p}/add_1`, 'AddV2', [t, `${p}/add_1/y`], DT.int32),
+        );
+        return [`${p}/add_1`, `${p}/add`, `${p}/write`];
+      },
+    });
+    const array = (name: string, shape?: number[]): NodeJson => ({
+      name, op: 'TensorArrayV3', input: ['n'],
+      attr: { dtype: { type: DT.float }, element_shape: { shape: shape ? { dim: shape.map((size) => ({ size })) } : { unknownRank: true } }, dynamic_size: { b: false }, clear_after_read: { b: true }, identical_element_shapes: { b: true } },
+    });
+    const nodes = [
+      placeholder('x', DT.float, [-1, 2]), placeholder('n', DT.int32, []),
+      constant('zero', DT.int32, [0]), constant('one', DT.int32, [1]), constant('h0', DT.float, [0, 0], [2]),
+      array('rnn/TensorArray'), array('rnn/TensorArray_1', [2]),
+      { name: 'rnn/range', op: 'Range', input: ['zero', 'n', 'one'], attr: { Tidx: { type: DT.int32 } } },
+      { name: 'rnn/scatter', op: 'TensorArrayScatterV3', input: ['rnn/TensorArray', 'rnn/range', 'x', 'rnn/TensorArray:1'], attr: { T: { type: DT.float } } },
+      ...loop.nodes,
+      { name: 'rnn/size', op: 'TensorArraySizeV3', input: ['rnn/TensorArray_1', loop.exits[2]!] },
+      { name: 'rnn/range_1', op: 'Range', input: ['zero', 'rnn/size', 'one'], attr: { Tidx: { type: DT.int32 } } },
+      { name: 'rnn/gather', op: 'TensorArrayGatherV3', input: ['rnn/TensorArray_1', 'rnn/range_1', loop.exits[2]!], attr: { dtype: { type: DT.float }, element_shape: { shape: { dim: [{ size: 2 }] } } } },
+    ];
+    return tfPackage(nodes, [[{ name: 'x', dtype: 'float32', shape: [null, 2] }, 'x:0'], [scalarSpec('n'), 'n:0']], [[{ name: 'y', dtype: 'float32', shape: [null, 2] }, 'rnn/gather:0'], [{ name: 'h', dtype: 'float32', shape: [2] }, `${loop.exits[1]}:0`]]);
+  }
+
+  it('scatter, read in the loop, write, size and gather: running sums of the rows', async () => {
+    await expectBoth(runningSums(), { x: f32([1, 2, 3, 4, 5, 6], [3, 2]), n: i32([3]) }, { y: { shape: [3, 2], data: [1, 2, 4, 6, 9, 12] }, h: { shape: [2], data: [9, 12] } });
+  });
+});

@@ -159,6 +159,9 @@ function toBool(b: GraphBuilder, value: string, where: string): string {
 
 /** A TF variant carried by a loop is a TensorList: a sequence of the element dtype its maker gave. */
 function carriedType(outer: GraphBuilder, code: number | string, init: string, where: string): ValueType {
+  // A TensorArray's flow (a float in TF) carries the array's sequence here.
+  const known = outer.sequenceTypes.get(init);
+  if (known) return { kind: 'sequence', elem: { kind: 'tensor', dtype: known } };
   if (!code) throw new NeuropodError('MODEL_INVALID', `${where}: no type for the loop variable`);
   if (code === 'DT_VARIANT' || Number(code) % 100 === TF_DATA_TYPES.DT_VARIANT) {
     const elem = outer.sequenceTypes.get(init);

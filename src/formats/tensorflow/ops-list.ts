@@ -1,3 +1,4 @@
+import { NeuropodError } from '../../api/errors.js';
 import { DTYPES, type DType } from '../../tensor/dtype.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { ir } from './attr.js';
@@ -120,4 +121,84 @@ export const LIST_OPS: Record<string, Lowering> = {
   TensorListStack: stack,
   TensorListElementShape: elementShape,
   TensorListGather: gather,
+};
+
+/**
+ * TF1 TensorArrays (TensorArrayV3 and kin, what dynamic_rnn writes into a frozen graph) as sequences too: the
+ * array's value travels in its flow tensor (output 1 of TensorArrayV3, input and output of every write), which is
+ * what loops carry; the handle only names the array. Reads take the flow they are given, so each sees the writes
+ * ordered before it, as TF's flow dependencies order them.
+ */
+function tensorArray(n: NodeLowering): void {
+  const dtype = n.attrs.dtype('dtype');
+  const declared = n.attrs.shape('element_shape');
+  const shape = declared && declared.every((d) => d >= 0) ? declared : [0];
+  const count = n.op('Reshape', [int64Of(n, n.input(0)), n.int64s([1])]);
+  const full = zerosOf(n, dtype, n.op('Concat', [count, n.int64s(shape)], { axis: ir.int(0) }));
+  const flow = n.emit('SplitToSequence', [full], { axis: ir.int(0), keepdims: ir.int(0) }, [n.output(1)])[0]!;
+  n.builder.sequenceTypes.set(flow, dtype);
+  n.builder.freshArrays.add(flow);
+  n.produce(0, n.scalar(n.node.name, 'string'));
+}
+
+/** The flow input of a TensorArray op (its last input) as the sequence it carries. */
+function flowOf(n: NodeLowering): string {
+  const flow = n.input(n.inputCount - 1);
+  if (!n.builder.sequenceTypes.has(flow)) throw new NeuropodError('OP_UNSUPPORTED', `${n.where}: its flow input is not the flow of a TensorArrayV3 this engine lowered`);
+  return flow;
+}
+
+function keepType(n: NodeLowering, from: string, value: string): string {
+  n.builder.sequenceTypes.set(value, n.builder.sequenceTypes.get(from)!);
+  return value;
+}
+
+function arrayWrite(n: NodeLowering): void {
+  const flow = flowOf(n);
+  const at = int64Of(n, n.input(1));
+  keepType(n, flow, n.emit('SequenceInsert', [n.op('SequenceErase', [flow, at]), n.input(2), at], {}, [n.output(0)])[0]!);
+}
+
+function arrayRead(n: NodeLowering): void {
+  n.emit('SequenceAt', [flowOf(n), int64Of(n, n.input(1))], {}, [n.output(0)]);
+}
+
+function arrayGather(n: NodeLowering): void {
+  const all = n.op('ConcatFromSequence', [flowOf(n)], { axis: ir.int(0), new_axis: ir.int(1) });
+  n.emit('Gather', [all, int64Of(n, n.input(1))], { axis: ir.int(0) }, [n.output(0)]);
+}
+
+/**
+ * Scatter rows of `value` to `indices`: ScatterND into the array stacked, split again. An array fresh from
+ * TensorArrayV3 (what `unstack` scatters into) is zeros of value's row shape, whatever element shape it declared;
+ * any other is stacked as it is (an item never set and of no known shape makes that stack fail, not guess).
+ */
+function arrayScatter(n: NodeLowering): void {
+  const flow = flowOf(n);
+  const value = n.input(2);
+  let base: string;
+  if (n.builder.freshArrays.has(flow)) {
+    const rowShape = n.op('Slice', [n.op('Shape', [value]), n.int64s([1]), n.int64s([Number.MAX_SAFE_INTEGER]), n.int64s([0])]);
+    const length = n.op('Reshape', [n.op('SequenceLength', [flow]), n.int64s([1])]);
+    base = zerosOf(n, n.builder.sequenceTypes.get(flow)!, n.op('Concat', [length, rowShape], { axis: ir.int(0) }));
+  } else {
+    base = n.op('ConcatFromSequence', [flow], { axis: ir.int(0), new_axis: ir.int(1) });
+  }
+  const indices = n.op('Unsqueeze', [int64Of(n, n.input(1)), n.int64s([1])]);
+  const scattered = n.op('ScatterND', [base, indices, value]);
+  keepType(n, flow, n.emit('SplitToSequence', [scattered], { axis: ir.int(0), keepdims: ir.int(0) }, [n.output(0)])[0]!);
+}
+
+function arraySize(n: NodeLowering): void {
+  n.emit('Cast', [n.op('SequenceLength', [flowOf(n)])], { to: ir.int(DTYPES.int32.onnx) }, [n.output(0)]);
+}
+
+export const TENSOR_ARRAY_OPS: Record<string, Lowering> = {
+  TensorArrayV3: tensorArray,
+  TensorArrayWriteV3: arrayWrite,
+  TensorArrayReadV3: arrayRead,
+  TensorArrayGatherV3: arrayGather,
+  TensorArrayScatterV3: arrayScatter,
+  TensorArraySizeV3: arraySize,
+  TensorArrayCloseV3: () => {},
 };

@@ -5,7 +5,7 @@ import { ir } from './attr.js';
 import type { NodeLowering } from './builder.js';
 import { ARRAY_OPS } from './ops-array.js';
 import { CONTROL_OPS } from './ops-control.js';
-import { LIST_OPS } from './ops-list.js';
+import { LIST_OPS, TENSOR_ARRAY_OPS } from './ops-list.js';
 import { NN_OPS } from './ops-nn.js';
 import { STRING_OPS } from './ops-string.js';
 import { TABLE_OPS } from './ops-table.js';
@@ -99,6 +99,7 @@ export const OPS: Record<string, Lowering> = {
   ...STATE_OPS,
   ...CONTROL_OPS,
   ...LIST_OPS,
+  ...TENSOR_ARRAY_OPS,
   ...TABLE_OPS,
   ...STRING_OPS,
 };
