@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { encodeOnnxModel } from '../../formats/onnx/encode.js';
 import type { Graph, Model as IrModel, Node } from '../../graph/ir.js';
 import { gpuDevice, gpuTensor, isGpuBufferTensor, load, tensor, type Model, type Tensor } from '../../index.js';
+import { GpuContext } from './gpu-context.js';
 import { findGpu } from './gpu-source.js';
 import { BufferUsage } from './usage.js';
 import { randomTensor, webgpuMissing } from './webgpu-harness.js';
@@ -139,10 +140,25 @@ describe.skipIf(missing !== undefined)('WebGPU through the public API', () => {
     // B's outputs can stay on the GPU too.
     const both = await b.infer({ h: hGpu }, { outputsOn: 'gpu' });
     expectClose(await both.y!.read(), expected.y!);
+    // Disposed while a call that took it is still running: that call keeps it until it ends.
+    const running = b.infer({ h: hGpu });
+    hGpu.dispose();
+    expectClose((await running).y!, expected.y!);
     for (const t of [hGpu, both.y!, both.s!]) t.dispose();
+    expect((await GpuContext.shared()).pool.inUse).toBe(0);
     await expect(hGpu.read()).rejects.toMatchObject({ code: 'DISPOSED' });
     await expect(b.infer({ h: hGpu })).rejects.toMatchObject({ code: 'DISPOSED', message: expect.stringContaining(`input 'h'`) });
     expect(floats(x)).toEqual(before);
+  });
+
+  it('fails read() of a GPU output with DEVICE_LOST once its device is gone', async () => {
+    const model = await open(MODEL_A);
+    const { h } = await model.infer({ x: randomTensor([1, 8], 51) }, { outputsOn: 'gpu' });
+    h!.device.destroy();
+    await expect(h!.read()).rejects.toMatchObject({ code: 'DEVICE_LOST', message: expect.stringMatching(/^read\(\): the GPU device this tensor lives on was lost \(reason 'destroyed'/) });
+    h!.dispose();
+    // The model itself goes on, on a new device.
+    expect((await model.infer({ x: randomTensor([1, 8], 51) })).h!.shape).toEqual([1, 16]);
   });
 
   it('takes a caller\'s GPUBuffer as an input, never writes it, and leaves it the caller\'s after dispose()', async () => {

@@ -84,21 +84,34 @@ export class WebGpuModel implements PreparedModel {
    */
   async runGpu(feeds: ReadonlyMap<string, Value | GpuBufferTensor>, wanted: readonly string[], profile: OpTiming[] | undefined, gpuOutputs: readonly string[]): Promise<Map<string, Value | GpuBufferTensor>> {
     checkAssumedInputs(this.planned, new Map([...feeds].map(([name, v]) => [name, v instanceof GpuBufferTensor ? standIn(v) : v])));
-    const ctx = await this.liveContext();
-    if (ctx instanceof NeuropodError) {
-      throw new NeuropodError('BACKEND_UNAVAILABLE', `webgpu: GPU tensors need a GPU device, and none can be opened now (${ctx.message}); pass host tensors and leave out outputsOn: 'gpu' to run on the fallback`, { cause: ctx });
+    // Held before the first await: a GPU input disposed once infer() was called stays the run's until it ends.
+    const inner = new Map<string, Slot>();
+    const release = (): void => {
+      for (const v of inner.values()) if (v instanceof GpuTensor) v.storage.release();
+    };
+    try {
+      for (const [name, v] of feeds) inner.set(name, v instanceof GpuBufferTensor ? v.hold(name) : v);
+    } catch (e) {
+      release();
+      throw e;
     }
-    return ctx.exclusive(async () => {
-      const inner = new Map<string, Slot>();
-      try {
-        for (const [name, v] of feeds) inner.set(name, v instanceof GpuBufferTensor ? gpuFeed(ctx, name, v) : v);
-      } catch (e) {
-        for (const v of inner.values()) if (v instanceof GpuTensor) v.storage.release();
-        throw e;
+    let ctx: GpuContext | NeuropodError;
+    try {
+      ctx = await this.liveContext();
+      if (ctx instanceof NeuropodError) {
+        throw new NeuropodError('BACKEND_UNAVAILABLE', `webgpu: GPU tensors need a GPU device, and none can be opened now (${ctx.message}); pass host tensors and leave out outputsOn: 'gpu' to run on the fallback`, { cause: ctx });
       }
-      const produced = await this.executor.run(ctx, inner, wanted, profile, new Set(gpuOutputs));
+      for (const [name, v] of feeds) if (v instanceof GpuBufferTensor) checkDevice(ctx, name, v);
+    } catch (e) {
+      release();
+      throw e;
+    }
+    const live = ctx;
+    return live.exclusive(async () => {
+      // From here the run owns the holds: it lets go of every feed when it ends, failed or not.
+      const produced = await this.executor.run(live, inner, wanted, profile, new Set(gpuOutputs));
       const out = new Map<string, Value | GpuBufferTensor>();
-      for (const [name, v] of produced) out.set(name, v instanceof GpuTensor ? new GpuBufferTensor(v.dtype, v.shape, ctx.device, v.storage, true) : v);
+      for (const [name, v] of produced) out.set(name, v instanceof GpuTensor ? new GpuBufferTensor(v.dtype, v.shape, live.device, v.storage, true) : v);
       return out;
     });
   }
@@ -143,12 +156,11 @@ async function wasmFallback(source: Model, options: BackendOptions): Promise<Pre
   return wasmBackend.prepare(source, options);
 }
 
-/** A caller's GPU tensor as this run's feed: on this device, its dtype one the GPU holds. */
-function gpuFeed(ctx: GpuContext, name: string, t: GpuBufferTensor): GpuTensor {
+/** A caller's GPU tensor must be on the device the model runs on. */
+function checkDevice(ctx: GpuContext, name: string, t: GpuBufferTensor): void {
   if (t.device !== ctx.device) {
     throw new NeuropodError('USAGE', `infer(): input '${name}' is a GPU tensor on another GPUDevice than the one this model runs on (make its buffer on the device gpuDevice() gives; after a device loss that is a new device)`);
   }
-  return t.hold(name);
 }
 
 /** A data-less host tensor of a GPU tensor's dtype and shape, for the shape checks. */
