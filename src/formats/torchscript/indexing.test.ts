@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Model } from '../../graph/ir.js';
 import { Tensor, tensor } from '../../tensor/tensor.js';
-import { lowerForward, runOnBoth, type ForwardSpec } from '../../testing/torchscript-archive.js';
+import { lowerCode, lowerForward, runOnBoth, type ForwardSpec } from '../../testing/torchscript-archive.js';
 
 // Boolean masks, advanced indexing, index_put, gather/scatter, sorting and the other tensor ops a scripted
 // postprocess calls, in the forms torch.jit's printer writes (`torch.index(x, annotate(List[Optional[Tensor]],
@@ -112,6 +112,26 @@ describe('TorchScript boolean masks and advanced indexing', () => {
     const n = (v: number) => new Tensor('int64', [], BigInt64Array.of(BigInt(v)));
     await expectOutputs(model, { x: X, n: n(2) }, { y: [1, 0, 3, 0, 5, 6], acc: [-8, 10, 12] });
     await expectOutputs(model, { x: f32([-1, -2, 3, -4, 0, 1], [2, 3]), n: n(0) }, { y: [-1, -2, 3, -4, 0, 1], acc: [0, 0, 0] });
+  });
+
+  it('an in-place op in a run-time if on a tensor the caller also holds is rejected (the caller would miss it)', () => {
+    const code = `class M(Module):
+  def forward(self: __torch__.M,
+    x: Tensor) -> Dict[str, Tensor]:
+    y = torch.clone(x)
+    _0 = __torch__.maybe_relu(y, )
+    return {"out": y}
+def maybe_relu(t: Tensor) -> NoneType:
+    if bool(torch.gt(torch.sum(t), 0)):
+      _1 = torch.relu_(t)
+    else:
+      pass
+    return None
+`;
+    expect(() => lowerCode(code, x2, [['out', 'float32', 2]])).toThrow(expect.objectContaining({
+      code: 'OP_UNSUPPORTED',
+      message: expect.stringMatching(/in-place relu_ inside a run-time if or loop on a tensor a calling function also holds \(as 'y'\) \(TorchScript maybe_relu:9\)/),
+    }));
   });
 
   it('an in-place write to a view is rejected (the base would not see it), naming the op and line', () => {

@@ -420,10 +420,26 @@ export class Interpreter implements OperatorContext {
   private rebind(old: Sym, now: Sym, op: string): void {
     const view = this.views.get(old);
     if (view) throw this.fail('OP_UNSUPPORTED', `in-place ${op} on the result of ${view}, a view of another tensor (the write would not reach it)`);
-    for (let i = this.frames.length - 1; i >= 0; i--) {
+    let i = this.frames.length - 1;
+    for (; i >= 0; i--) {
       const frame = this.frames[i]!;
       for (const [name, v] of frame) if (v === old) frame.set(name, now);
       if (scopeFrames.has(frame)) break;
+    }
+    if (i < 0) return;
+    // Inside a branch or loop body: the copies and the frame they were made from take the change by name when
+    // they merge; a caller's frame further out would not, so a tensor it also holds is not lowered.
+    let owner: Frame | undefined;
+    for (i--; i >= 0; i--) {
+      const frame = this.frames[i]!;
+      if (scopeFrames.has(frame) || frame === owner) continue;
+      if (!owner) {
+        owner = frame;
+        continue;
+      }
+      for (const [name, v] of frame) {
+        if (v === old) throw this.fail('OP_UNSUPPORTED', `in-place ${op} inside a run-time if or loop on a tensor a calling function also holds (as '${name}')`);
+      }
     }
   }
 }
