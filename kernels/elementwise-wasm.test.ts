@@ -3,6 +3,7 @@ import { wasmKernelModules, type WasmKernelModules } from '../src/backends/wasm/
 import { WasmKernelRuntime } from '../src/backends/wasm/wasm-runtime.js';
 import { Rng } from '../src/testing/random-op-cases.js';
 import type { Tensor } from '../src/tensor/tensor.js';
+import { activationKernels } from './activation.js';
 import { elementwiseKernels } from './elementwise.js';
 import { elementwiseWasmKernels } from './elementwise-wasm.js';
 import { f32, numbers, runKernel } from './kernel-harness.js';
@@ -84,5 +85,36 @@ describe('wasm Erf', () => {
     expect(Math.abs(got[xs.length - 9]! - 1.1283792e-6)).toBeLessThan(1e-12);
     expect(got.slice(-4)).toEqual([1, -1, 1, -1]);
     expect(numbers(runWasm('Erf', [f32([1], [NaN])]))).toEqual([NaN]);
+  });
+});
+
+describe('wasm Gelu', () => {
+  function gelu(domain: string, X: Tensor, attrs: Record<string, string> = {}): { y: Tensor; delegated: boolean } {
+    const rt = new WasmKernelRuntime(modules, new Set());
+    try {
+      const y = runKernel(elementwiseWasmKernels(rt).filter((k) => k.domain === domain), 'Gelu', [X], attrs, 20)[0]!;
+      numbers(y);
+      return { y, delegated: rt.delegatedLast };
+    } finally {
+      rt.dispose();
+    }
+  }
+
+  it('is within 2e-7·max(1, |x|) of the reference (float64 erf) over [-8, 8], both the com.microsoft and the ONNX-20 op', () => {
+    const xs = Array.from({ length: 3203 }, (_, i) => -8 + i * 0.005);
+    const X = f32([xs.length], xs), want = numbers(runKernel(activationKernels, 'Gelu', [X], {}, 20)[0]!);
+    for (const domain of ['com.microsoft', '']) {
+      const got = gelu(domain, X);
+      expect(got.delegated).toBe(false);
+      const y = numbers(got.y);
+      expect(Math.max(...want.map((v, i) => Math.abs(y[i]! - v) / Math.max(1, Math.abs(xs[i]!))))).toBeLessThan(2e-7);
+    }
+    expect(numbers(gelu('', f32([3], [0, 1, -1])).y).map((v) => Number(v.toFixed(6)))).toEqual([0, 0.841345, -0.158655]);
+  });
+
+  it('hands the tanh form to the reference', () => {
+    const X = f32([2], [0.5, -1]), got = gelu('', X, { approximate: 'tanh' });
+    expect(got.delegated).toBe(true);
+    expect(numbers(got.y)).toEqual(numbers(runKernel(activationKernels, 'Gelu', [X], { approximate: 'tanh' }, 20)[0]!));
   });
 });

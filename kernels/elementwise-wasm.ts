@@ -2,7 +2,8 @@
  * Add, Sub, Mul and Div on float32 in wasm (wasm/elementwise.wat) for the broadcasts a row walk covers: equal
  * shapes, a scalar, a trailing vector ([..., n] with [n]), a leading one ([m, 1] with [m, n]) and an outer
  * product ([..., m, 1] with [n]), either side;
- * Erf on float32 (wasm/exp.wat: a Taylor series near 0, Abramowitz & Stegun 7.1.26 beyond, within 3.5e-7).
+ * Erf on float32 (wasm/exp.wat: a Taylor series near 0, Abramowitz & Stegun 7.1.26 beyond, within 3.5e-7), and
+ * Gelu's erf form on it (com.microsoft Gelu, ONNX Gelu-20 with approximate 'none').
  * Other broadcasts, other dtypes and the opset-1/6 `broadcast`/`axis` forms go to the reference (kernels/elementwise.ts).
  */
 import { wasmKernel } from '../src/backends/wasm/wasm-kernel.js';
@@ -74,10 +75,24 @@ function wasmErf(rt: WasmKernelRuntime, inputs: (Value | undefined)[]): Tensor |
   });
 }
 
+/** Gelu, erf form: com.microsoft Gelu (what fuse-gelu.ts emits) and ONNX Gelu-20 with approximate 'none'. */
+function wasmGelu(rt: WasmKernelRuntime, inputs: (Value | undefined)[], ctx: KernelContext, standard: boolean): Tensor | undefined {
+  const X = inputs[0];
+  if (!isTensor(X) || X.dtype !== 'float32' || inputs[1] !== undefined) return undefined;
+  if (standard && ctx.attrs.string('approximate', 'none') !== 'none') return undefined;
+  return rt.call(() => {
+    const x = rt.values(X), y = rt.temp(X.size);
+    rt.exp.gelu(x, y, X.size);
+    return rt.output(y, X.shape);
+  });
+}
+
 export function elementwiseWasmKernels(rt: WasmKernelRuntime): KernelDef[] {
   const one = (t: Tensor | undefined) => (t ? [t] : undefined);
   return [
     ...(Object.keys(OPS) as (keyof typeof OPS)[]).map((op) => wasmKernel(rt, op, (inputs, ctx) => one(wasmBinary(rt, op, inputs, ctx)))),
     wasmKernel(rt, 'Erf', (inputs) => one(wasmErf(rt, inputs))),
+    wasmKernel(rt, 'Gelu', (inputs, ctx) => one(wasmGelu(rt, inputs, ctx, false)), 'com.microsoft'),
+    { ...wasmKernel(rt, 'Gelu', (inputs, ctx) => one(wasmGelu(rt, inputs, ctx, true))), since: 20 },
   ];
 }

@@ -70,7 +70,28 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $tail))))
 
-;; y[i] = sigmoid(x[i]) (op 0) or tanh(x[i]) (op 1) for n floats, the Sigmoid and Tanh ops; a tail of fewer
+  ;; y[i] = x/2 · (1 + erf(x/√2)) for n floats (Gelu, the erf form): erf as above, so within 2e-7·|x| of the
+  ;; float64 formula beyond the rounding of x/√2; a tail of fewer than four floats runs on one splat lane.
+  (func $vgelu (param $v v128) (result v128)
+    (f32x4.mul (f32x4.mul (local.get $v) (f32x4.splat (f32.const 0.5)))
+      (f32x4.add (f32x4.splat (f32.const 1)) (call $verf (f32x4.mul (local.get $v) (f32x4.splat (f32.const 0.70710678)))))))
+
+  (func (export "gelu") (param $x i32) (param $y i32) (param $n i32)
+    (local $i i32) (local $v v128)
+    (block $done (loop $vectors
+      (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+      (v128.store (i32.add (local.get $y) (i32.shl (local.get $i) (i32.const 2)))
+        (call $vgelu (v128.load (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 2))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $vectors)))
+    (block $tail_done (loop $tail
+      (br_if $tail_done (i32.ge_s (local.get $i) (local.get $n)))
+      (local.set $v (call $vgelu (f32x4.splat (f32.load (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 2)))))))
+      (f32.store (i32.add (local.get $y) (i32.shl (local.get $i) (i32.const 2))) (f32x4.extract_lane 0 (local.get $v)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $tail))))
+
+  ;; y[i] = sigmoid(x[i]) (op 0) or tanh(x[i]) (op 1) for n floats, the Sigmoid and Tanh ops; a tail of fewer
   ;; than four floats runs on one splat lane.
   (func (export "sigmoid_tanh") (param $op i32) (param $x i32) (param $y i32) (param $n i32)
     (local $i i32) (local $v v128)

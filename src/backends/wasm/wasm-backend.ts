@@ -12,6 +12,7 @@ import { unaryWasmKernels } from '../../../kernels/unary-wasm.js';
 import { KernelTable, type KernelDef } from '../../../kernels/registry.js';
 import type { Graph } from '../../graph/ir.js';
 import { fuseConvEpilogues } from '../../graph/passes/fuse-conv-epilogue.js';
+import { fuseGelus } from '../../graph/passes/fuse-gelu.js';
 import { fuseLayerNorms } from '../../graph/passes/fuse-layer-norm.js';
 import { checkAssumedInputs, planGraph } from '../../graph/passes/plan-graph.js';
 import type { Value } from '../../graph/value.js';
@@ -123,7 +124,7 @@ export const wasmBackend: Backend = {
     const threads = usesPool(source.graph) ? await chooseThreads(options.threads) : 1;
     const { modules, pool } = await modulesAndPool(threads);
     const planned = planGraph(source, { keep: options.keep });
-    const model = fuseLayerNorms(fuseConvEpilogues(planned.model, planned.shapes), planned.shapes);
+    const model = fuseGelus(fuseLayerNorms(fuseConvEpilogues(planned.model, planned.shapes), planned.shapes));
     const rt = new WasmKernelRuntime(modules, constantsOf(model.graph), readerCounts(model.graph), new Set(model.graph.nodes));
     rt.threadPool = pool;
     const executor = new GraphExecutor(model, new WasmFirstKernels(new KernelTable([matmulWasmKernels(rt), convWasmKernels(rt), elementwiseWasmKernels(rt), poolWasmKernels(rt), reduceWasmKernels(rt), normWasmKernels(rt), rnnWasmKernels(rt), tensorWasmKernels(rt), padWasmKernels(rt), unaryWasmKernels(rt)]), rt));

@@ -51,6 +51,8 @@ export interface UnaryExports {
 export interface ExpExports {
   softmax(x: number, y: number, rows: number, length: number): void;
   erf(x: number, y: number, n: number): void;
+  /** y = x/2 · (1 + erf(x/√2)), the erf Gelu. */
+  gelu(x: number, y: number, n: number): void;
   /** One LSTM step of one batch row: c and h (rows padded to whole vectors) updated from xg + hg. */
   lstm_cell(xg: number, hg: number, c: number, h: number, hidden: number): void;
   /** One RNN step of one batch row: h = tanh(xg + hg). */
