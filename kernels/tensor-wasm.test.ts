@@ -4,6 +4,7 @@ import { WasmKernelRuntime } from '../src/backends/wasm/wasm-runtime.js';
 import { Rng } from '../src/testing/random-op-cases.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { f32, numbers, runKernel } from './kernel-harness.js';
+import { gatherKernels } from './gather.js';
 import { tensorKernels } from './tensor.js';
 import { tensorWasmKernels } from './tensor-wasm.js';
 
@@ -133,5 +134,42 @@ describe('wasm Slice', () => {
       expect(numbers(got.y), `trial ${trial}`).toEqual(numbers(want));
     }
     expect(ran).toBeGreaterThan(50);
+  });
+});
+
+describe('wasm Gather', () => {
+  const ints = (shape: number[], v: number[]) => new Tensor('int64', shape, BigInt64Array.from(v.map(BigInt)));
+
+  function gatherWasm(X: Tensor, I: Tensor, axis: number): { y: Tensor; delegated: boolean } {
+    const rt = new WasmKernelRuntime(modules, new Set([X]));
+    try {
+      const y = runKernel(tensorWasmKernels(rt), 'Gather', [X, I], { axis }, 13)[0]!;
+      numbers(y);
+      return { y, delegated: rt.delegatedLast };
+    } finally {
+      rt.dispose();
+    }
+  }
+
+  it('looks up rows 2, 0, -1 of a [3, 2] table ([[1,2],[3,4],[5,6]] -> [[5,6],[1,2],[5,6]])', () => {
+    const { y, delegated } = gatherWasm(f32([3, 2], [1, 2, 3, 4, 5, 6]), ints([3], [2, 0, -1]), 0);
+    expect([delegated, y.shape, numbers(y)]).toEqual([false, [3, 2], [5, 6, 1, 2, 5, 6]]);
+  });
+
+  it('matches the reference exactly on seeded tables, index shapes and axes', () => {
+    const rng = new Rng(54);
+    for (let trial = 0; trial < 60; trial++) {
+      const X = rng.floats(rng.shape(1, 4, 5)), axis = rng.int(-X.rank, X.rank - 1), n = X.shape[axis < 0 ? axis + X.rank : axis]!;
+      const iShape = rng.shape(0, 2, 3), count = iShape.reduce((a, b) => a * b, 1);
+      const I = ints(iShape, Array.from({ length: count }, () => rng.int(-n, n - 1)));
+      const want = runKernel(gatherKernels, 'Gather', [X, I], { axis }, 13)[0]!, got = gatherWasm(X, I, axis);
+      expect(got.delegated).toBe(false);
+      expect(got.y.shape, `trial ${trial}`).toEqual(want.shape);
+      expect(numbers(got.y), `trial ${trial}`).toEqual(numbers(want));
+    }
+  });
+
+  it('hands an index out of range to the reference, which names it', () => {
+    expect(() => gatherWasm(f32([2, 2], [1, 2, 3, 4]), ints([1], [2]), 0)).toThrow(/Gather/);
   });
 });

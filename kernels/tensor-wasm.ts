@@ -2,10 +2,10 @@
  * Data movement of float32 tensors inside wasm memory (block copies with copyWithin), so wasm outputs stay resident
  * through it: Concat (squeezenet's fire modules concatenate two conv outputs), Transpose (one that keeps the last
  * axis in place, attention's [b, s, h, d] -> [b, h, s, d], moves whole rows; any other goes through wasm 4×4
- * tiles, wasm/transpose.wat) and a Slice with step 1 on the last
- * axis (the Q/K/V split of a fused projection); Reshape, Squeeze, Unsqueeze, Flatten and Identity as views of the
- * same block. Other dtypes, permutations and shapes
- * that do not fit go to the reference (kernels/tensor.ts), which reports what is wrong with them.
+ * tiles, wasm/transpose.wat), a Slice with step 1 on the last axis (the Q/K/V split of a fused projection) and
+ * Gather of float32 rows (embedding lookups); Reshape, Squeeze, Unsqueeze, Flatten and Identity as views of the
+ * same block. Other dtypes, permutations and shapes that do not fit go to the reference (kernels/tensor.ts),
+ * which reports what is wrong with them.
  */
 import { wasmKernel } from '../src/backends/wasm/wasm-kernel.js';
 import { referenceKernels } from './index.js';
@@ -161,12 +161,45 @@ function wasmView(rt: WasmKernelRuntime, op: string, inputs: (Value | undefined)
 
 export const VIEW_OPS = ['Reshape', 'Squeeze', 'Unsqueeze', 'Flatten', 'Identity'];
 
+/**
+ * Gather of float32 data (an embedding table: a constant, so it is copied into wasm memory once) by integer
+ * indices: each index copies one inner block inside wasm memory, so the looked-up rows are resident for the next
+ * wasm kernel. An index out of range goes to the reference, which names it.
+ */
+function wasmGather(rt: WasmKernelRuntime, inputs: (Value | undefined)[], ctx: KernelContext): Tensor | undefined {
+  const [X, I] = inputs;
+  if (!isTensor(X) || !isTensor(I) || X.dtype !== 'float32' || (I.dtype !== 'int64' && I.dtype !== 'int32') || X.rank === 0) return undefined;
+  const given = ctx.attrs.int('axis', 0);
+  if (given < -X.rank || given >= X.rank) return undefined;
+  const axis = given < 0 ? given + X.rank : given, n = X.shape[axis]!;
+  const indices = toIndices(I).map((i) => (i < 0 ? i + n : i));
+  if (indices.some((i) => i < 0 || i >= n)) return undefined;
+  const outer = X.shape.slice(0, axis).reduce((a, b) => a * b, 1), inner = X.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const shape = [...X.shape.slice(0, axis), ...I.shape, ...X.shape.slice(axis + 1)];
+  return rt.call(() => {
+    const y = rt.temp(outer * indices.length * inner);
+    if (outer * indices.length * inner > 0) {
+      const x = rt.values(X) >> 2, view = rt.f32(), base = y >> 2;
+      let at = base;
+      for (let o = 0; o < outer; o++) {
+        for (const i of indices) {
+          const from = x + (o * n + i) * inner;
+          view.copyWithin(at, from, from + inner);
+          at += inner;
+        }
+      }
+    }
+    return rt.output(y, shape);
+  });
+}
+
 export function tensorWasmKernels(rt: WasmKernelRuntime): KernelDef[] {
   const one = (t: Tensor | undefined) => (t ? [t] : undefined);
   return [
     wasmKernel(rt, 'Concat', (inputs, ctx) => one(wasmConcat(rt, inputs, ctx))),
     wasmKernel(rt, 'Transpose', (inputs, ctx) => one(wasmTranspose(rt, inputs, ctx))),
     wasmKernel(rt, 'Slice', (inputs, ctx) => one(wasmSlice(rt, inputs, ctx))),
+    wasmKernel(rt, 'Gather', (inputs, ctx) => one(wasmGather(rt, inputs, ctx))),
     ...VIEW_OPS.map((op) => wasmKernel(rt, op, (inputs, ctx) => wasmView(rt, op, inputs, ctx))),
   ];
 }
