@@ -225,6 +225,13 @@
         (param $vlo i32) (param $vhi i32) (param $lo f32) (param $hi f32)
     (local $oc i32) (local $plane i32) (local $taps i32) (local $bias f32) (local $oh i32) (local $ow i32)
     (local $out i32) (local $vmin v128) (local $vmax v128)
+    ;; A 3×3 stride-1-along-rows undilated kernel keeps its nine taps in registers, and a row whose three input
+    ;; rows are all inside the image takes them from there (same taps in the same order: the same sums).
+    (local $k3 i32) (local $inside i32) (local $ih0 i32) (local $rowb i32) (local $p i32) (local $acc v128)
+    (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128) (local $w4 v128) (local $w5 v128)
+    (local $w6 v128) (local $w7 v128) (local $w8 v128)
+    (local.set $k3 (i32.and (i32.and (i32.eq (local.get $kh) (i32.const 3)) (i32.eq (local.get $kw) (i32.const 3)))
+      (i32.and (i32.eq (local.get $sw) (i32.const 1)) (i32.and (i32.eq (local.get $dh) (i32.const 1)) (i32.eq (local.get $dw) (i32.const 1))))))
     (local.set $vmin (f32x4.splat (local.get $lo)))
     (local.set $vmax (f32x4.splat (local.get $hi)))
     (block $oc_done (loop $chans
@@ -233,18 +240,48 @@
         (i32.shl (i32.mul (i32.div_u (local.get $oc) (local.get $mult)) (i32.mul (local.get $H) (local.get $W))) (i32.const 2))))
       (local.set $taps (i32.add (local.get $w) (i32.shl (i32.mul (local.get $oc) (i32.mul (local.get $kh) (local.get $kw))) (i32.const 2))))
       (local.set $bias (f32.load (i32.add (local.get $b) (i32.shl (local.get $oc) (i32.const 2)))))
+      (if (local.get $k3) (then
+        (local.set $w0 (v128.load32_splat (local.get $taps)))
+        (local.set $w1 (v128.load32_splat offset=4 (local.get $taps)))
+        (local.set $w2 (v128.load32_splat offset=8 (local.get $taps)))
+        (local.set $w3 (v128.load32_splat offset=12 (local.get $taps)))
+        (local.set $w4 (v128.load32_splat offset=16 (local.get $taps)))
+        (local.set $w5 (v128.load32_splat offset=20 (local.get $taps)))
+        (local.set $w6 (v128.load32_splat offset=24 (local.get $taps)))
+        (local.set $w7 (v128.load32_splat offset=28 (local.get $taps)))
+        (local.set $w8 (v128.load32_splat offset=32 (local.get $taps)))))
       (local.set $oh (i32.const 0))
       (block $oh_done (loop $rows
         (br_if $oh_done (i32.ge_s (local.get $oh) (local.get $OH)))
+        (local.set $ih0 (i32.sub (i32.mul (local.get $oh) (local.get $sh)) (local.get $pt)))
+        (local.set $inside (i32.and (local.get $k3)
+          (i32.and (i32.ge_s (local.get $ih0) (i32.const 0)) (i32.lt_s (i32.add (local.get $ih0) (i32.const 2)) (local.get $H)))))
+        (local.set $rowb (i32.add (local.get $plane) (i32.shl (i32.sub (i32.mul (local.get $ih0) (local.get $W)) (local.get $pl)) (i32.const 2))))
         (local.set $ow (i32.const 0))
         (block $ow_done (loop $cols
           (br_if $ow_done (i32.ge_s (local.get $ow) (local.get $OW)))
           (if (i32.and (i32.ge_s (local.get $ow) (local.get $vlo)) (i32.le_s (i32.add (local.get $ow) (i32.const 4)) (local.get $vhi)))
             (then
+              (if (local.get $inside)
+                (then
+                  (local.set $p (i32.add (local.get $rowb) (i32.shl (local.get $ow) (i32.const 2))))
+                  (local.set $acc (f32x4.add (f32x4.splat (local.get $bias)) (f32x4.mul (local.get $w0) (v128.load (local.get $p)))))
+                  (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $w1) (v128.load offset=4 (local.get $p)))))
+                  (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $w2) (v128.load offset=8 (local.get $p)))))
+                  (local.set $p (i32.add (local.get $p) (i32.shl (local.get $W) (i32.const 2))))
+                  (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $w3) (v128.load (local.get $p)))))
+                  (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $w4) (v128.load offset=4 (local.get $p)))))
+                  (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $w5) (v128.load offset=8 (local.get $p)))))
+                  (local.set $p (i32.add (local.get $p) (i32.shl (local.get $W) (i32.const 2))))
+                  (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $w6) (v128.load (local.get $p)))))
+                  (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $w7) (v128.load offset=4 (local.get $p)))))
+                  (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $w8) (v128.load offset=8 (local.get $p)))))
+                  (v128.store (local.get $y) (f32x4.min (f32x4.max (local.get $acc) (local.get $vmin)) (local.get $vmax))))
+                (else
               (v128.store (local.get $y) (f32x4.min (f32x4.max
                 (call $dw_vector (local.get $plane) (local.get $taps) (local.get $bias) (local.get $H) (local.get $W) (local.get $kh) (local.get $kw)
                   (local.get $sh) (local.get $sw) (local.get $pt) (local.get $pl) (local.get $dh) (local.get $dw) (local.get $oh) (local.get $ow))
-                (local.get $vmin)) (local.get $vmax)))
+                (local.get $vmin)) (local.get $vmax)))))
               (local.set $y (i32.add (local.get $y) (i32.const 16)))
               (local.set $ow (i32.add (local.get $ow) (i32.const 4))))
             (else
