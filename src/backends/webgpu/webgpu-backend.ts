@@ -149,11 +149,15 @@ export class WebGpuModel implements PreparedModel {
   }
 }
 
-/** The model on the wasm backend, or undefined where wasm cannot start (then the reference runs it). */
+/** The model on the wasm backend, or undefined where wasm cannot start or prepare it (then the reference runs it). */
 async function wasmFallback(source: Model, options: BackendOptions): Promise<PreparedModel | undefined> {
-  const { wasmBackend } = await import('../wasm/wasm-backend.js');
-  if (await wasmBackend.unavailable()) return undefined;
-  return wasmBackend.prepare(source, options);
+  try {
+    const { wasmBackend } = await import('../wasm/wasm-backend.js');
+    if (await wasmBackend.unavailable()) return undefined;
+    return await wasmBackend.prepare(source, options);
+  } catch {
+    return undefined;
+  }
 }
 
 /** A caller's GPU tensor must be on the device the model runs on. */
