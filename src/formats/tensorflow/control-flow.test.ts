@@ -265,10 +265,22 @@ describe('TF1 control flow this engine cannot lower fails at load naming the nod
     expect(error).toMatchObject({ code: 'OP_UNSUPPORTED', message: "loop frame 'while/while_context' has 0 LoopCond nodes; a tf.while_loop has one" });
   });
 
+  it('control flow the outputs do not need is not analysed: a stray Merge beside the counter loop loads', async () => {
+    const nodes = [...counter(10), constant('a', DT.int32, [1]), constant('b', DT.int32, [2]), op('stray', 'Merge', ['a', 'b'], DT.int32, { N: { i: 2 } })];
+    expect(await onCpu(tfPackage(nodes, [], [[scalarSpec('out'), 'out:0']]), {})).toEqual({ out: { shape: [], data: [10] } });
+  });
+
+  it('an output inside a loop body (not its Exit)', async () => {
+    const error = await lowered(counter(3), 'while/add:0');
+    expect(error).toMatchObject({ code: 'OP_UNSUPPORTED', message: expect.stringContaining("'out' maps to tensor 'while/add:0', inside a while loop or cond") });
+  });
+
   it('a cycle that no NextIteration closes', async () => {
     const nodes = [constant('a', DT.int32, [1]), op('x', 'Add', ['a', 'y'], DT.int32), op('y', 'Add', ['x', 'a'], DT.int32), op('s', 'Switch', ['y', 'a'], DT.int32)];
-    const error = await lowered(nodes, 'y:0');
+    const error = await lowered(nodes, 's:0');
     expect(error).toMatchObject({ code: 'OP_UNSUPPORTED', message: expect.stringMatching(/^the graph has a cycle through node '[xy]' that is not a TF1 while loop/) });
+    // Without control flow ops on the way, the plain dependency walk finds the cycle.
+    expect(await lowered(nodes, 'y:0')).toMatchObject({ code: 'MODEL_INVALID', message: expect.stringMatching(/the graph has a cycle through node '[xy]' \(not a TF1 while loop\)/) });
   });
 });
 

@@ -42,14 +42,22 @@ export interface LoweredTfGraph {
 
 /** Lowers the part of a TF graph that the requested outputs need to one IR model named by the spec. */
 export function lowerTfGraph(req: TfGraphRequest): LoweredTfGraph {
-  const nodes = collapseControlFlow(req.nodes);
-  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const all = new Map(req.nodes.map((n) => [n.name, n]));
   for (const b of [...req.inputs, ...req.outputs]) {
-    if (!byName.has(producerOf(b.tensor))) {
+    if (!all.has(producerOf(b.tensor))) {
       throw new NeuropodError('MODEL_INVALID', `${req.source}: '${b.name}' maps to tensor '${b.tensor}', and the graph has no node '${producerOf(b.tensor)}'`);
     }
   }
-  const order = dependencyOrder(byName, req.outputs.map((o) => producerOf(o.tensor)), new Set(req.inputs.map((i) => producerOf(i.tensor))));
+  const fed = new Set(req.inputs.map((i) => producerOf(i.tensor)));
+  // Control flow is analysed on what the outputs need only: a training loop left in the graph does not matter.
+  const nodes = collapseControlFlow(reachable(all, req.outputs.map((o) => producerOf(o.tensor)), fed));
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  for (const b of req.outputs) {
+    if (!byName.has(producerOf(b.tensor))) {
+      throw new NeuropodError('OP_UNSUPPORTED', `${req.source}: '${b.name}' maps to tensor '${b.tensor}', inside a while loop or cond; only a loop's Exit or a cond's Merge can be read outside it`);
+    }
+  }
+  const order = dependencyOrder(byName, req.outputs.map((o) => producerOf(o.tensor)), fed);
   const lowering = (node: TfNode) => req.extraOps?.[node.op] ?? loweringFor(node.op, node.name);
   for (const node of order) lowering(node);
   const builder = new GraphBuilder(req.source);
@@ -58,7 +66,7 @@ export function lowerTfGraph(req: TfGraphRequest): LoweredTfGraph {
   for (const [k, v] of req.weights ?? []) builder.weights.set(k, v);
   for (const b of req.inputs) builder.feeds.set(b.tensor, b.name);
   for (const node of order) lowering(node)(new NodeLowering(builder, node));
-  addUnusedInputs(builder, req.inputs, byName);
+  addUnusedInputs(builder, req.inputs, all);
   const outputs = req.outputs.map((o) => bindOutput(builder, o));
   const state = bindVariables(builder, req);
   const graph = builder.graph(req.producer, [...outputs, ...state.map((s) => ({ name: s.output }))]);
@@ -74,6 +82,20 @@ const ML_OPSET = 2;
 
 function usesDomain(graph: Graph, domain: string): boolean {
   return graph.nodes.some((n) => n.domain === domain || [...n.attributes.values()].some((a) => a.type === 'graph' && usesDomain(a.value, domain)));
+}
+
+/** The nodes the roots reach back through data and control edges (loop back edges too), in graph order; feeds cut the walk. */
+function reachable(byName: Map<string, TfNode>, roots: string[], fed: Set<string>): TfNode[] {
+  const seen = new Set<string>();
+  const stack = [...roots];
+  while (stack.length) {
+    const name = stack.pop()!;
+    const node = byName.get(name);
+    if (!node || seen.has(name)) continue;
+    seen.add(name);
+    if (!fed.has(name)) stack.push(...node.inputs.map(producerOf), ...node.controls);
+  }
+  return [...byName.values()].filter((n) => seen.has(n.name));
 }
 
 /** Nodes the roots need (data and control edges), dependencies first; feeds cut the walk. */
