@@ -9,9 +9,10 @@ export const JOB = { gemmColumns: 1, gemmRows: 2, convColumns: 3, depthwise: 4 }
  * The control block, in Int32 slots of the shared memory. GEN counts jobs (Workers sleep on it); CLAIM is the
  * current job's tag (its GEN, 11 bits) over the next unclaimed chunk (20 bits), so a Worker that woke late can
  * never take a chunk of a later job with the parameters of an earlier one; DONE counts finished chunks; ERR is
- * the first failing thread + 1, its message in MSG.
+ * the first failing thread + 1, its message in MSG. OWNER holds the pool's id while it lives: a Worker that wakes
+ * after dispose freed the block (terminate is asynchronous) finds another value there, or STOP, and leaves.
  */
-const GEN = 0, CLAIM = 1, DONE = 2, ERR = 3, STOP = 4, KIND = 5, TOTAL = 6, PARAMS = 8, PARAM_SLOTS = 32;
+const GEN = 0, CLAIM = 1, DONE = 2, ERR = 3, STOP = 4, KIND = 5, TOTAL = 6, OWNER = 7, PARAMS = 8, PARAM_SLOTS = 32;
 const MSG = PARAMS + PARAM_SLOTS, MSG_CHARS = 200, CONTROL_SLOTS = MSG + 1 + MSG_CHARS;
 const TAG_SHIFT = 20, INDEX_MASK = (1 << TAG_SHIFT) - 1, TAG_MASK = 0x7ff;
 export const MAX_CHUNKS = INDEX_MASK;
@@ -36,13 +37,13 @@ function workerBody(): string {
   return `
 const runChunk = ${runChunk.toString()};
 const claim = ${claim.toString()};
-const [GEN, DONE, ERR, STOP, KIND, TOTAL, PARAMS, MSG, MSG_CHARS, TAG_MASK] =
-  ${JSON.stringify([GEN, DONE, ERR, STOP, KIND, TOTAL, PARAMS, MSG, MSG_CHARS, TAG_MASK])};
-function loop(ex, p, f, base, thread, tile) {
+const [GEN, DONE, ERR, STOP, KIND, TOTAL, OWNER, PARAMS, MSG, MSG_CHARS, TAG_MASK] =
+  ${JSON.stringify([GEN, DONE, ERR, STOP, KIND, TOTAL, OWNER, PARAMS, MSG, MSG_CHARS, TAG_MASK])};
+function loop(ex, p, f, base, thread, tile, owner) {
   let seen = Atomics.load(p, base + GEN);
   for (;;) {
     Atomics.wait(p, base + GEN, seen);
-    if (Atomics.load(p, base + STOP) !== 0) return;
+    if (Atomics.load(p, base + STOP) !== 0 || Atomics.load(p, base + OWNER) !== owner) return;
     seen = Atomics.load(p, base + GEN);
     const tag = seen & TAG_MASK, kind = p[base + KIND], total = p[base + TOTAL];
     for (let i; (i = claim(p, base, tag, total)) >= 0;) {
@@ -67,7 +68,7 @@ port.on(async (msg) => {
     const ex = { gemm: gemm.gemm, pack_b: gemm.pack_b, im2col_pack_cols: conv.im2col_pack_cols, depthwise: conv.depthwise };
     const p = new Int32Array(msg.memory.buffer), f = new Float32Array(msg.memory.buffer);
     port.post({ ready: true });
-    loop(ex, p, f, msg.control >> 2, msg.thread, msg.tile);
+    loop(ex, p, f, msg.control >> 2, msg.thread, msg.tile, msg.owner);
   } catch (e) {
     port.post({ error: String(e && e.stack || e) });
   }
@@ -179,7 +180,9 @@ export class ThreadPool {
   static async start(modules: WasmKernelModules, threads: number): Promise<ThreadPool> {
     if (!modules.shared) throw new NeuropodError('USAGE', 'wasm thread pool: the modules must be the shared-memory build');
     const heap = modules.heap, control = heap.alloc(CONTROL_SLOTS * 4), tiles = heap.alloc(threads * 128);
-    new Int32Array(heap.memory.buffer, control, CONTROL_SLOTS).fill(0);
+    const block = new Int32Array(heap.memory.buffer, control, CONTROL_SLOTS).fill(0);
+    const owner = 1 + Math.floor(Math.random() * 0x7ffffffe);
+    block[OWNER] = owner;
     const workers: PoolWorker[] = [];
     let pool: ThreadPool | undefined;
     const { spawn, done } = await spawner();
@@ -204,7 +207,7 @@ export class ThreadPool {
             },
           });
           workers.push(w);
-          w.post({ memory: heap.memory, modules: modules.compiled, control, tile: tiles + t * 128, thread: t });
+          w.post({ memory: heap.memory, modules: modules.compiled, control, tile: tiles + t * 128, thread: t, owner });
         }));
       }
       await Promise.all(ready);
@@ -303,6 +306,7 @@ export class ThreadPool {
 
   private stop(): void {
     Atomics.store(this.p, this.base + STOP, 1);
+    Atomics.store(this.p, this.base + OWNER, 0);
     Atomics.add(this.p, this.base + GEN, 1);
     Atomics.notify(this.p, this.base + GEN);
     for (const w of this.workers) w.terminate();
