@@ -111,6 +111,18 @@ describe('wasm thread pool: 2 threads give the bits of 1', () => {
 });
 
 describe('wasm thread pool lifetime', () => {
+  it('a chunk that throws is an INFERENCE_FAILED after every chunk has finished, and the pool runs the next job', () => {
+    expect(() => pool.run(99, 8, [], [])).toThrow(expect.objectContaining({ code: 'INFERENCE_FAILED', message: expect.stringMatching(/^wasm thread \d failed in its part of a GEMM: unknown thread job kind 99$/) }));
+    const m = 16, n = 64, k = 300, rng = new Rng(11);
+    const pa = modules.heap.alloc(packedASize(m, k) * 4), pb = modules.heap.alloc(packedBSize(k, n) * 4);
+    const a = randomBlock(rng, m * k), b = randomBlock(rng, k * n);
+    modules.gemm.pack_a(a, k, 1, m, k, pa, 1);
+    modules.gemm.pack_b(b, n, 1, k, n, pb);
+    const [one, two] = twice(m * n, (rt, y) => parallel.gemm(rt, m, n, k, pa, pb, y, n, -Infinity, Infinity, 0, GEMM_START.zero));
+    expect(bits(two)).toEqual(bits(one));
+    for (const at of [pa, pb, a, b]) modules.heap.release(at);
+  });
+
   it('dispose ends every Worker thread', async () => {
     const own = await ThreadPool.start(modules, 3);
     own.dispose();

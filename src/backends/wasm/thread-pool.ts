@@ -252,17 +252,27 @@ export class ThreadPool {
     let slowest = 0;
     this.stats.jobs++;
     this.stats.chunks += total;
+    // A chunk that throws here still lets every claimed chunk finish (the rest are counted, not run) before the
+    // error leaves: no Worker may still be writing when the caller frees the job's blocks.
+    let failed: { error: unknown } | undefined;
     for (let i; (i = claim(p, base, tag, total)) >= 0;) {
       this.stats.callerChunks++;
       const t0 = performance.now();
-      try {
-        runChunk(ex, kind, p, f, base + PARAMS, i, this.tiles);
-      } finally {
-        Atomics.add(p, base + DONE, 1);
+      if (!failed) {
+        try {
+          runChunk(ex, kind, p, f, base + PARAMS, i, this.tiles);
+        } catch (error) {
+          failed = { error };
+        }
       }
+      Atomics.add(p, base + DONE, 1);
       slowest = Math.max(slowest, performance.now() - t0);
     }
     this.waitDone(total, Math.max(STALL_MS, 50 * slowest));
+    if (failed) {
+      const e = failed.error;
+      throw new NeuropodError('INFERENCE_FAILED', `wasm thread 0 failed in its part of a ${jobName(kind)}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
     const err = Atomics.load(p, base + ERR);
     if (err !== 0) {
       const length = p[base + MSG]!;
