@@ -461,6 +461,12 @@ describe('convert --to tfjs of control flow', () => {
     const model = await tf.loadGraphModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: shard.slice().buffer, signature: json.signature }));
     const out = (await model.executeAsync({}, ['out:0'])) as { data(): Promise<Int32Array> };
     expect(Array.from(await out.data())).toEqual([10]);
+    // And back: the model.json (protobuf JSON, bytes in base64) imports as a TF.js graph model with the same Loop.
+    const { importTfjsModelJson } = await import('../tfjs/importer.js');
+    const { ReferenceSession } = await import('./reference-session.js');
+    const imported = await importTfjsModelJson(json, async (path) => files.get(path)!, 'counter/model.json');
+    expect(imported.model.graph.nodes.map((n) => n.opType)).toContain('Loop');
+    expect(plain(new ReferenceSession(imported).run({}).out!)).toEqual([10]);
   });
 
   it('refuses a TF2 While (it writes no function library) and a hash table (it writes no init ops)', async () => {
