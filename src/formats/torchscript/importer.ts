@@ -33,6 +33,8 @@ export function lowerTorchScript(bytes: Uint8Array, source: string, config: Pick
     outputs.push({ name, type: { kind: 'tensor', dtype: sym.dtype } });
   }
   const used = new Set(allNodes(builder.nodes).flatMap((n) => n.inputs));
+  const clash = outputs.find((o) => used.has(o.name) && config.inputSpec.some((s) => s.name === o.name));
+  if (clash) throw new NeuropodError('OP_UNSUPPORTED', `${source}: output '${clash.name}' has the name of an input the model reads; one graph cannot hold both values under one name`);
   // Traces that were redone (a loop body traced again once its carried types settle) leave constants behind.
   for (const name of [...builder.initializers.keys()]) if (!used.has(name)) builder.initializers.delete(name);
   const graphInputs = config.inputSpec.filter((s) => used.has(s.name)).map((s) => ({

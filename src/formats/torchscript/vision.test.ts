@@ -183,6 +183,9 @@ def _upcast(t: Tensor) -> Tensor:
     return _25
 `;
     const model = lowerCode(code, [['boxes', 'float32', 2], ['scores', 'float32', 1], ['labels', 'int64', 1]], [['kept', 'float32', 2], ['iou', 'float32', 2]]);
+    // An output named like an input the graph reads is refused clearly (it was a cycle error at run time).
+    expect(() => lowerCode(code.replace('{"kept": _0', '{"boxes": _0'), [['boxes', 'float32', 2], ['scores', 'float32', 1], ['labels', 'int64', 1]], [['boxes', 'float32', 2], ['iou', 'float32', 2]]))
+      .toThrow(/output 'boxes' has the name of an input the model reads/);
     // Box 0 (-5, 0)-(10, 10) clips to (0, 0)-(10, 10); box 1 is 0.5 wide and is removed; box 2 overlaps box 0
     // with IoU 81/119 but has another label, so it stays; box 3 overlaps box 0 (same label) and goes; box 4
     // (25, 15)-(40, 25) clips to (25, 15)-(30, 20). Kept in descending score order: 2 (.95), 0 (.9), 4 (.6).
