@@ -175,20 +175,23 @@ describe('TorchScript sorting, reductions with indices and tensor construction',
   it('topk, sort descending, argsort, max/min along a dim, max of all, element-wise max, argmax', async () => {
     const model = lowerForward([
       '_0, _1 = torch.topk(v, 2)',
+      '_9, _10 = torch.topk(v, min(10, torch.size(v, 0)), largest=False)',
       '_2, _3 = torch.sort(v, 0, True)',
       '_4 = torch.argsort(v)',
       '_5, _6 = torch.max(x, 1)',
       '_7, _8 = torch.min(x, 0, True)',
       'return {"tv": _0, "ti": _1, "sv": _2, "si": _3, "as": _4, "mv": _5, "mi": _6, "nv": _7, "ni": _8,'
-        + ' "all": torch.max(x), "pair": torch.max(x, torch.neg(x)), "am": torch.argmax(x)}',
+        + ' "all": torch.max(x), "pair": torch.max(x, torch.neg(x)), "am": torch.argmax(x), "small": _9}',
     ], [...x2, ['v', 'float32', 1]], [
       ['tv', 'float32', 1], ['ti', 'int64', 1], ['sv', 'float32', 1], ['si', 'int64', 1], ['as', 'int64', 1], ['mv', 'float32', 1],
       ['mi', 'int64', 1], ['nv', 'float32', 2], ['ni', 'int64', 2], ['all', 'float32', 0], ['pair', 'float32', 2], ['am', 'int64', 0],
+      ['small', 'float32', 1],
     ]);
     // v = [0.5, 3, -1, 2]
     await expectOutputs(model, { x: X, v: f32([0.5, 3, -1, 2]) }, {
       tv: [3, 2], ti: [1, 3], sv: [3, 2, 0.5, -1], si: [1, 3, 0, 2], as: [2, 0, 3, 1],
       mv: [3, 6], mi: [2, 2], nv: [-4, -2, 3], ni: [1, 0, 0], all: [6], pair: [1, 2, 3, 4, 5, 6], am: [5],
+      small: [-1, 0.5, 2, 3], // k = min(10, 4): a run-time k, smallest first
     }, { nv: [1, 3] });
   });
 
