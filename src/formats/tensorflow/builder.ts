@@ -15,6 +15,8 @@ export interface TfNode {
   attr: Record<string, AttrValueMsg>;
   /** A TF1 while loop or cond collapsed into one node by the frame analysis (control-flow.ts). */
   region?: unknown;
+  /** A library function's node inlined: its name in the function (TF.js keeps such Const values by that name). */
+  source?: string;
 }
 
 /** "node" and "node:0" name one tensor; "^node" is a control edge. */

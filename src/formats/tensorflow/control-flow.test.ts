@@ -541,3 +541,46 @@ describe('TF1 TensorArrayV3 (dynamic_rnn in a frozen graph)', () => {
     await expectBoth(runningSums(), { x: f32([1, 2, 3, 4, 5, 6], [3, 2]), n: i32([3]) }, { y: { shape: [3, 2], data: [1, 2, 4, 6, 9, 12] }, h: { shape: [2], data: [9, 12] } });
   });
 });
+
+describe('TF.js graph models with TF2 control flow', () => {
+  it("a StatelessWhile whose body constants sit in the weights manifest as '<function>/<const>' (how tfjs-converter stores them)", async () => {
+    const { importTfjsModelJson } = await import('../tfjs/importer.js');
+    const { ReferenceSession } = await import('./reference-session.js');
+    const weightless = (name: string, t: string) => ({ name, op: 'Const', attr: { dtype: { type: t } } });
+    const fn = (name: string, inputArg: object[], outputArg: object[], nodeDef: object[], ret: Record<string, string>) => ({ signature: { name, inputArg, outputArg }, nodeDef, ret });
+    const arg = (name: string, type: string) => ({ name, type });
+    const modelJson = {
+      format: 'graph-model',
+      modelTopology: {
+        node: [
+          { name: 'x', op: 'Placeholder', attr: { dtype: { type: DT.float }, shape: { shape: { dim: [{ size: '2' }] } } } },
+          weightless('zero', DT.int32),
+          { name: 'while', op: 'StatelessWhile', input: ['zero', 'x'], attr: { T: { list: { type: [DT.int32, DT.float] } }, cond: { func: { name: 'cond_fn' } }, body: { func: { name: 'body_fn' } } } },
+          { name: 'y', op: 'Identity', input: ['while:1'], attr: { T: { type: DT.float } } },
+        ],
+        library: {
+          function: [
+            fn('cond_fn', [arg('i', DT.int32), arg('x', DT.float)], [arg('out', DT.bool)], [weightless('cond_fn/three', DT.int32), { name: 'Less', op: 'Less', input: ['i', 'cond_fn/three:output:0'], attr: { T: { type: DT.int32 } } }], { out: 'Less:z:0' }),
+            fn('body_fn', [arg('i', DT.int32), arg('x', DT.float)], [arg('i_next', DT.int32), arg('x_next', DT.float)], [
+              weightless('body_fn/one', DT.int32), { name: 'add', op: 'AddV2', input: ['i', 'body_fn/one:output:0'], attr: { T: { type: DT.int32 } } },
+              weightless('body_fn/half', DT.float), { name: 'mul', op: 'Mul', input: ['x', 'body_fn/half:output:0'], attr: { T: { type: DT.float } } },
+            ], { i_next: 'add:z:0', x_next: 'mul:z:0' }),
+          ],
+        },
+        versions: {},
+      },
+      weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: [
+        { name: 'zero', shape: [], dtype: 'int32' }, { name: 'cond_fn/three', shape: [], dtype: 'int32' },
+        { name: 'body_fn/one', shape: [], dtype: 'int32' }, { name: 'body_fn/half', shape: [], dtype: 'float32' },
+      ] }],
+      signature: { inputs: { x: { name: 'x:0', dtype: DT.float } }, outputs: { y: { name: 'y:0', dtype: DT.float } } },
+    };
+    const shard = new Uint8Array(16);
+    const view = new DataView(shard.buffer);
+    view.setInt32(0, 0, true); view.setInt32(4, 3, true); view.setInt32(8, 1, true); view.setFloat32(12, 0.5, true);
+    const imported = await importTfjsModelJson(modelJson, async () => shard, 'while/model.json');
+    const out = new ReferenceSession(imported).run({ x: f32([8, -4], [2]) });
+    // Three halvings: x / 8.
+    expect(plain(out.y!)).toEqual([1, -0.5]);
+  });
+});

@@ -116,7 +116,7 @@ function bodyNode(def: NodeDefMsg, prefix: string, ref: (r: string) => string, c
     }
     else inputs.push(ref(r));
   }
-  return { name: prefix + def.name, op: def.op, inputs, controls, attr: def.attr ?? {} };
+  return { name: prefix + def.name, op: def.op, inputs, controls, attr: def.attr ?? {}, source: def.name };
 }
 
 function outputIndex(op: string, arg: string, index: number): number {

@@ -25,7 +25,8 @@ function axisOf(n: NodeLowering, i: number): number {
 function constNode(n: NodeLowering): void {
   const known = n.builder.constants.get(n.node.name);
   if (known) return n.produce(0, known);
-  const weight = n.builder.weights.get(n.node.name);
+  // TF.js names a function's constants "<function>/<const>", what the inlined node keeps as its source name.
+  const weight = n.builder.weights.get(n.node.name) ?? (n.node.source !== undefined ? n.builder.weights.get(n.node.source) : undefined);
   const value = weight ?? n.attrs.tensor('value');
   const name = n.builder.addConstant(value, n.node.name);
   n.builder.constants.set(n.node.name, name);
