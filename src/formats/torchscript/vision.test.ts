@@ -220,17 +220,20 @@ function bilinear(x: number[], h: number, w: number, oh: number, ow: number, ali
 }
 
 describe('TorchScript interpolation, pixel shuffle, adaptive pooling, group and instance norm', () => {
-  it('upsample_nearest2d by sizes and by scale factors: source index floor(dst · in / out)', async () => {
+  it('upsample_nearest2d by sizes and by scale factors (floor(dst · in / out)), and nearest-exact', async () => {
     const model = lowerForward([
       '_0 = torch.upsample_nearest2d(x, [3, 5], None)',
       '_1 = torch.upsample_nearest2d(x, None, [2., 2.])',
-      'return {"s": _0, "f": _1}',
-    ], image, [['s', 'float32', 4], ['f', 'float32', 4]]);
+      '_2 = torch._upsample_nearest_exact2d(x, [3, 5], None)',
+      'return {"s": _0, "f": _1, "e": _2}',
+    ], image, [['s', 'float32', 4], ['f', 'float32', 4], ['e', 'float32', 4]]);
     const x = f32([1, 2, 3, 4], [1, 1, 2, 2]);
     // 2 -> 3 rows: floor(0, 2/3, 4/3) = 0, 0, 1; 2 -> 5 columns: floor(0, .4, .8, 1.2, 1.6) = 0, 0, 0, 1, 1.
     await expectOutputs(model, { x }, {
       s: [1, 1, 1, 2, 2, 1, 1, 1, 2, 2, 3, 3, 3, 4, 4],
       f: [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4],
+      // nearest-exact: floor((dst + .5) · in / out): rows 0, 1, 1; columns 0, 0, 1, 1, 1.
+      e: [1, 1, 2, 2, 2, 3, 3, 4, 4, 4, 3, 3, 4, 4, 4],
     }, { s: [1, 1, 3, 5], f: [1, 1, 4, 4] });
   });
 

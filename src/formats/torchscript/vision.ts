@@ -74,7 +74,7 @@ function roiPool(c: OperatorContext, [x, rois, scale, ph, pw]: Py[]): Py {
   return tuple([out, new Unavailable('the argmax of torchvision::roi_pool')]);
 }
 
-type Mode = 'nearest' | 'linear' | 'cubic';
+type Mode = 'nearest' | 'nearest-exact' | 'linear' | 'cubic';
 
 /**
  * upsample_{nearest,linear,bilinear,trilinear,bicubic}{1,2,3}d as Resize. Both overloads: `.vec(input,
@@ -95,8 +95,10 @@ function upsample(mode: Mode, spatial: number, hasAlign: boolean): OperatorRow['
       if (rest[0] !== null && rest[0] !== undefined) scales = itemsOf(rest[0])!.map((s) => constFloat(c, s, 'upsample scale'));
     } else if (rest.length > 0 && rest.every((s) => s !== null && s !== undefined)) scales = rest.map((s) => constFloat(c, s, 'upsample scale'));
     if (scales && scales.length === 1 && spatial > 1) scales = new Array(spatial).fill(scales[0]);
-    const attrs: Record<string, string | number> = { mode };
+    const attrs: Record<string, string | number> = { mode: mode === 'nearest-exact' ? 'nearest' : mode };
     if (mode === 'nearest') Object.assign(attrs, { coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' });
+    // nearest-exact: floor((dst + 0.5) · in / out), which is half_pixel's (dst + 0.5) / scale - 0.5 rounded half up.
+    else if (mode === 'nearest-exact') Object.assign(attrs, { coordinate_transformation_mode: 'half_pixel', nearest_mode: 'round_prefer_ceil' });
     else attrs.coordinate_transformation_mode = align ? 'align_corners' : 'half_pixel';
     if (mode === 'cubic') attrs.cubic_coeff_a = floatAttr(-0.75) as never;
     const rank = 2 + spatial;
@@ -221,6 +223,9 @@ export const VISION_OPS: Record<string, OperatorRow> = {
   'aten::upsample_nearest1d': row('input output_size scales', upsample('nearest', 1, false)),
   'aten::upsample_nearest2d': row('input output_size scales_h scales_w', upsample('nearest', 2, false)),
   'aten::upsample_nearest3d': row('input output_size scales_d scales_h scales_w', upsample('nearest', 3, false)),
+  'aten::_upsample_nearest_exact1d': row('input output_size scales', upsample('nearest-exact', 1, false)),
+  'aten::_upsample_nearest_exact2d': row('input output_size scales_h scales_w', upsample('nearest-exact', 2, false)),
+  'aten::_upsample_nearest_exact3d': row('input output_size scales_d scales_h scales_w', upsample('nearest-exact', 3, false)),
   'aten::upsample_linear1d': row('input output_size align_corners scales', upsample('linear', 1, true)),
   'aten::upsample_bilinear2d': row('input output_size align_corners scales_h scales_w', upsample('linear', 2, true)),
   'aten::upsample_trilinear3d': row('input output_size align_corners scales_d scales_h scales_w', upsample('linear', 3, true)),
