@@ -21,6 +21,8 @@ const OUTPUT_ARGS: Record<string, string[]> = {
   Merge: ['output', 'value_index'],
 };
 
+const TABLE_INITIALIZERS = new Set(['InitializeTableV2', 'InitializeTable', 'LookupTableImportV2']);
+
 /** TF2 functional control flow: ops whose attributes name the functions of a loop's cond/body or a cond's branches. */
 const FUNCTIONAL: Record<string, { kind: 'while' | 'if'; attrs: [string, string] }> = {
   While: { kind: 'while', attrs: ['cond', 'body'] },
@@ -86,7 +88,9 @@ function isCall(node: TfNode, functions: Map<string, FunctionDefMsg>): boolean {
 function expandCall(call: TfNode, functions: Map<string, FunctionDefMsg>): TfNode[] {
   const fn = calleeOf(call, functions)!;
   const { body, results } = instantiate(fn, `${call.name}/`, call.inputs, call.controls);
-  const stateful = body.filter((n) => n.op.startsWith('Assign')).map((n) => n.name);
+  // What the call does besides its results (assignments, table initializers: a TF2 init op calls a function that
+  // fills the tables) happens before anything that waits on the call.
+  const stateful = body.filter((n) => n.op.startsWith('Assign') || TABLE_INITIALIZERS.has(n.op)).map((n) => n.name);
   return [...body, { name: call.name, op: 'IdentityN', inputs: results, controls: stateful, attr: {} }];
 }
 

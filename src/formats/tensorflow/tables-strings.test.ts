@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { convert } from '../../api/convert.js';
 import { load } from '../../api/model.js';
 import { tensor, type Tensor } from '../../tensor/tensor.js';
-import { constant, DT, op, placeholder, tfPackage, type NodeJson, type Spec } from './tf1-graphs.js';
+import { constant, DT, functionDef, op, placeholder, tfPackage, type NodeJson, type Spec } from './tf1-graphs.js';
 
 const plain = (data: ArrayLike<unknown>) => Array.from(data, (v) => (typeof v === 'bigint' ? Number(v) : v));
 
@@ -72,6 +72,27 @@ describe('hash tables -> ai.onnx.ml LabelEncoder', () => {
     ];
     const pkg = tfPackage(nodes, [[spec('x', 'string', [null]), 'x:0']], [[spec('y', 'int32', [null]), 'lookup:0']], ['init_all_tables']);
     await expectBoth(pkg, { x: strings(['b', 'c', 'a']) }, { y: { shape: [3], data: [6, 0, 5] } });
+  });
+
+  it('TF2 shape: the init op calls a function that fills the table, the lookup runs in the serving function', async () => {
+    const resource = 'DT_RESOURCE';
+    const initFn = functionDef('init_fn', [['table', resource as typeof DT.int64]], [], [
+      constant('keys', DT.string, ['x', 'y'], [2]), constant('values', DT.int64, [7, 8], [2]),
+      { name: 'init', op: 'InitializeTableV2', input: ['table', 'keys:output:0', 'values:output:0'], attr: { Tkey: { type: DT.string }, Tval: { type: DT.int64 } } },
+    ]);
+    const serveFn = functionDef('serve_fn', [['table', resource as typeof DT.int64], ['words', DT.string]], [['ids', DT.int64, 'lookup:values:0']], [
+      constant('default', DT.int64, [0]),
+      { name: 'lookup', op: 'LookupTableFindV2', input: ['table', 'words', 'default:output:0'], attr: { Tin: { type: DT.string }, Tout: { type: DT.int64 } } },
+    ]);
+    const nodes = [
+      { name: 'table', op: 'HashTableV2', attr: { key_dtype: { type: DT.string }, value_dtype: { type: DT.int64 } } },
+      placeholder('words', DT.string, [-1]),
+      { name: 'init_call', op: 'StatefulPartitionedCall', input: ['table'], attr: { f: { func: { name: 'init_fn' } } } },
+      { name: 'saver_init', op: 'NoOp', input: ['^init_call'] },
+      { name: 'serve_call', op: 'StatefulPartitionedCall', input: ['table', 'words'], attr: { f: { func: { name: 'serve_fn' } } } },
+    ];
+    const pkg = tfPackage(nodes, [[spec('words', 'string', [null]), 'words:0']], [[spec('ids', 'int64', [null]), 'serve_call:0']], ['saver_init'], [initFn, serveFn]);
+    await expectBoth(pkg, { words: strings(['y', 'z', 'x']) }, { ids: { shape: [3], data: [8, 0, 7] } });
   });
 
   it('a table no init op fills is a load error naming the lookup and the table', async () => {
