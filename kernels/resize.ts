@@ -16,7 +16,7 @@ import { axisOf, withShapes, type ShapeTable } from './shape-rules.js';
 
 type Inputs = Parameters<KernelDef['run']>[0];
 
-interface Request {
+export interface Request {
   scales?: number[];
   sizes?: number[];
   roi?: number[];
@@ -24,7 +24,7 @@ interface Request {
 }
 
 /** Output sizes and per-axis scales (op_resize.py `_interpolate_nd`): sizes give scale = out/in, scales give out = floor(in·scale). */
-function planAxes(x: Tensor, req: Request, policy: string): AxisPlan[] {
+export function planAxes(x: { rank: number; shape: readonly number[] }, req: Request, policy: string): AxisPlan[] {
   const r = x.rank;
   const scale = new Array<number>(r).fill(1);
   const out = [...x.shape];
@@ -123,7 +123,7 @@ function given(inputs: Inputs, i: number): number[] | undefined {
   return t && t.size > 0 ? Array.from(toNumbers(t)) : undefined;
 }
 
-function options(ctx: KernelContext, legacy: boolean): ResizeOptions {
+export function options(ctx: Pick<KernelContext, 'attrs'>, legacy: boolean): ResizeOptions {
   const a = ctx.attrs;
   const mode = a.string('mode', 'nearest');
   return {
@@ -137,15 +137,23 @@ function options(ctx: KernelContext, legacy: boolean): ResizeOptions {
   };
 }
 
-/** Resize's inputs by opset: [X, scales] at 10; [X, roi, scales, sizes] from 11; `axes` attribute from 18. */
-function resizeOp(inputs: Inputs, ctx: KernelContext): Tensor {
-  const x = tensorInput(inputs, 0, 'Resize');
+/**
+ * What a Resize node asks for, by opset: [X, scales] at 10; [X, roi, scales, sizes] from 11; `axes` attribute
+ * from 18. `rank` is X's; `inputs` past X may be host tensors only (the WebGPU kernel passes its host inputs).
+ */
+export function resizeRequest(inputs: Inputs, rank: number, ctx: Pick<KernelContext, 'attrs' | 'opset'>): { req: Request; opts: ResizeOptions; policy: string } {
   // Resize-10 has two inputs; more can only mean the opset-11 layout (ORT-web's op tests run it at opset 7).
   const legacy = ctx.opset < 11 && inputs.length <= 2;
   const axesAttr = ctx.opset >= 18 ? ctx.attrs.ints('axes') : undefined;
-  const axes = axesAttr ? axesAttr.map((a) => normalizeAxis(a, x.rank)) : x.shape.map((_, i) => i);
+  const axes = axesAttr ? axesAttr.map((a) => normalizeAxis(a, rank)) : Array.from({ length: rank }, (_, i) => i);
   const req: Request = legacy ? { scales: given(inputs, 1), axes } : { roi: given(inputs, 1), scales: given(inputs, 2), sizes: given(inputs, 3), axes };
-  return resize(x, req, options(ctx, legacy), ctx.attrs.string('keep_aspect_ratio_policy', 'stretch'));
+  return { req, opts: options(ctx, legacy), policy: ctx.attrs.string('keep_aspect_ratio_policy', 'stretch') };
+}
+
+function resizeOp(inputs: Inputs, ctx: KernelContext): Tensor {
+  const x = tensorInput(inputs, 0, 'Resize');
+  const { req, opts, policy } = resizeRequest(inputs, x.rank, ctx);
+  return resize(x, req, opts, policy);
 }
 
 /** Upsample: scales as an attribute (opset 7) or input 1 (opset 9), asymmetric coordinates. */
