@@ -33,7 +33,11 @@ export function padTensor(x: Tensor, begin: readonly number[], end: readonly num
   const kept = x.shape.map((d, i) => d - lo[i]! - Math.max(0, -end[i]!));
   const before = begin.map((b) => Math.max(0, b));
   const outShape = kept.map((k, i) => k + before[i]! + Math.max(0, end[i]!));
-  if (mode !== 'constant' && kept.some((k, i) => k === 0 && outShape[i]! > 0)) {
+  const negative = outShape.findIndex((d) => d < 0);
+  if (negative >= 0) {
+    throw new NeuropodError('INFERENCE_FAILED', `Pad: pads ${begin[negative]} and ${end[negative]} on axis ${negative} crop more than its ${x.shape[negative]} elements`);
+  }
+  if (mode !== 'constant' && kept.some((k, i) => k <= 0 && outShape[i]! > 0)) {
     throw new NeuropodError('INFERENCE_FAILED', `Pad: ${mode} padding needs a non-empty axis`);
   }
   const outside = OUTSIDE[mode];

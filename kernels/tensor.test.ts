@@ -82,6 +82,9 @@ describe('Pad', () => {
     const y = run('Pad', [iota([2, 3]), i64([2], [-1, 1]), f32([], [9]), i64([1], [1])])[0]!;
     expect(numbers(y)).toEqual([1, 2, 9, 4, 5, 9]);
   });
+  it('refuses negative pads that crop more than the axis holds, naming the axis', () => {
+    expect(() => run('Pad', [iota([2, 3]), i64([4], [0, -2, 0, -2])])).toThrow(/pads -2 and -2 on axis 1 crop more than its 3 elements/);
+  });
 });
 
 describe('Expand / Tile', () => {
