@@ -81,7 +81,7 @@ function depthwise(x: FloatArray, w: FloatArray, y: FloatArray, n: number, c: nu
  * stride·(in-1) + output_padding + span - out, split with the odd one at the end for SAME_UPPER, at the start
  * otherwise; SAME_* without output_shape makes out = in·stride; else out = stride·(in-1) + output_padding + span - pads.
  */
-function transposeGeometry(input: readonly number[], ctx: Pick<KernelContext, 'attrs'>, kernel: number[]): { image: number[]; padsBegin: number[]; padsEnd: number[]; w: ReturnType<typeof readWindowAttrs> } {
+export function transposeGeometry(input: readonly number[], ctx: Pick<KernelContext, 'attrs'>, kernel: number[]): { image: number[]; padsBegin: number[]; padsEnd: number[]; w: ReturnType<typeof readWindowAttrs> } {
   const r = input.length, w = readWindowAttrs(ctx.attrs, r, kernel);
   const outPad = ctx.attrs.ints('output_padding') ?? new Array<number>(r).fill(0);
   const given = ctx.attrs.ints('output_shape');

@@ -1,4 +1,5 @@
 import { GpuKernelTable } from '../src/backends/webgpu/gpu-kernel.js';
+import { convTransposeWebGpuKernels } from './conv-transpose-webgpu.js';
 import { convWebGpuKernels } from './conv-webgpu.js';
 import { elementwiseWebGpuKernels } from './elementwise-webgpu.js';
 import { matmulWebGpuKernels } from './matmul-webgpu.js';
@@ -11,5 +12,5 @@ import { tensorWebGpuKernels } from './tensor-webgpu.js';
 
 /** Every WebGPU kernel, one family a file (`<family>-webgpu.ts`); ops not here run on the reference. */
 export const webgpuKernels = new GpuKernelTable([
-  convWebGpuKernels, elementwiseWebGpuKernels, matmulWebGpuKernels, normalizationWebGpuKernels, poolWebGpuKernels, reduceWebGpuKernels, resizeWebGpuKernels, rnnWebGpuKernels, tensorWebGpuKernels,
+  convTransposeWebGpuKernels, convWebGpuKernels, elementwiseWebGpuKernels, matmulWebGpuKernels, normalizationWebGpuKernels, poolWebGpuKernels, reduceWebGpuKernels, resizeWebGpuKernels, rnnWebGpuKernels, tensorWebGpuKernels,
 ]);
