@@ -225,21 +225,26 @@ const split: GpuKernelDef = {
   },
 };
 
-/** Cast to float32 from f32 / int32 / uint32 / bool / uint8 words, and from those to bool. */
+/**
+ * Cast to float32, bool or int32 from f32 / int32 / uint32 / bool / uint8 words (to int64 stays on the
+ * reference: its GPU words are 32-bit, and a float beyond 2^31 would not fit).
+ */
+const CAST_TARGETS: Record<number, { dtype: 'float32' | 'bool' | 'int32'; code: number }> = { 1: { dtype: 'float32', code: 0 }, 9: { dtype: 'bool', code: 1 }, 6: { dtype: 'int32', code: 2 } };
+
 const cast: GpuKernelDef = {
   op: 'Cast',
   accepts(inputs, ctx) {
     const to = ctx.attrs.int('to', 0), from = inputs[0];
     const sources = ['float32', 'int32', 'uint32', 'bool', 'uint8'];
-    return !!from && (to === 1 || to === 9) && sources.includes(from.dtype) && (from.dtype === 'float32' || from.onGpu);
+    return !!from && CAST_TARGETS[to] !== undefined && sources.includes(from.dtype) && (from.dtype === 'float32' || from.onGpu);
   },
   shaders: () => [shaderSource('elementwise/cast')],
   encode(inputs, ctx) {
     const x = gpuInput(inputs, 0, 'Cast');
-    const toBool = ctx.attrs.int('to', 0) === 9;
+    const target = CAST_TARGETS[ctx.attrs.int('to', 0)]!;
     const kind = x.dtype === 'float32' ? 0 : x.dtype === 'int32' ? 1 : 2;
-    const y = ctx.run.output(toBool ? 'bool' : 'float32', x.shape);
-    ctx.run.dispatch({ shader: shaderSource('elementwise/cast'), uniforms: new UniformWriter().u32(x.size, kind, toBool ? 1 : 0).bytes(), buffers: [x, y], workgroups: linearGroups(x.size) });
+    const y = ctx.run.output(target.dtype, x.shape);
+    ctx.run.dispatch({ shader: shaderSource('elementwise/cast'), uniforms: new UniformWriter().u32(x.size, kind, target.code).bytes(), buffers: [x, y], workgroups: linearGroups(x.size) });
     return [y];
   },
 };

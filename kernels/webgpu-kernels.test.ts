@@ -74,6 +74,7 @@ const CASES: [string, OneNode, number?][] = [
   ['BatchNormalization (inference) with constants', { op: 'BatchNormalization', inputs: [r([2, 3, 4, 5], 93), r([3], 94, 0.5, 2), r([3], 95), r([3], 96), r([3], 97, 0.1, 1)], constants: [1, 2, 3, 4], attrs: { epsilon: 1e-3 }, opset: 15 }],
   ['Cast float32 to bool', { op: 'Cast', inputs: [new Tensor('float32', [5], Float32Array.of(0, 1, -2, 0.5, 0))], attrs: { to: 9 } }],
   ['Cast float32 to float32', { op: 'Cast', inputs: [r([5], 98)], attrs: { to: 1 } }],
+  ['Cast float32 to int32: truncation, NaN and out of range to -2^31', { op: 'Cast', inputs: [new Tensor('float32', [9], Float32Array.of(2.7, -2.7, 0.5, -0.5, NaN, 3e9, -3e9, -2147483648, 2147483520))], attrs: { to: 6 } }],
   ['Pad constant with a value, and a crop', { op: 'Pad', inputs: [r([2, 3, 4], 103), i64([0, 1, -1, 1, 2, 2]), new Tensor('float32', [], Float32Array.of(7))] }],
   ['Pad reflect', { op: 'Pad', inputs: [r([1, 2, 4, 5], 104), i64([0, 0, 2, 3, 0, 0, 3, 2])], attrs: { mode: 'reflect' } }],
   ['Pad edge on a chosen axis (opset 18)', { op: 'Pad', inputs: [r([3, 4], 105), i64([2, 1]), undefined, i64([-1])], attrs: { mode: 'edge' }, opset: 18 }],
