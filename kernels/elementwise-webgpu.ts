@@ -215,6 +215,40 @@ function compareKernel(row: { op: string; expr: string }): GpuKernelDef {
   };
 }
 
+/**
+ * And, Or, Xor (broadcasting) and Not on bool tensors. bools move to the GPU only where one already lives there
+ * (a comparison's output); host bools stay with the reference.
+ */
+const LOGIC: { op: string; expr: string }[] = [
+  { op: 'And', expr: 'a && b' },
+  { op: 'Or', expr: 'a || b' },
+  { op: 'Xor', expr: 'a != b' },
+  { op: 'Not', expr: '!a' },
+];
+
+function logicKernel(row: { op: string; expr: string }): GpuKernelDef {
+  const source = () => shaderSource('elementwise/logic', { EXPR: row.expr });
+  const unary = row.op === 'Not';
+  return {
+    op: row.op,
+    accepts(inputs) {
+      const [a, b] = inputs;
+      if (!a || a.dtype !== 'bool' || a.shape.length > 8) return false;
+      if (unary) return a.onGpu;
+      return !!b && b.dtype === 'bool' && (a.onGpu || b.onGpu) && (broadcastShape(a.shape, b.shape)?.length ?? 9) <= 8;
+    },
+    shaders: () => [source()],
+    encode(inputs, ctx) {
+      const a = gpuInput(inputs, 0, row.op), b = unary ? a : gpuInput(inputs, 1, row.op);
+      const out = broadcastShape(a.shape, b.shape)!;
+      const y = ctx.run.output('bool', out);
+      const u = new UniformWriter().u32(y.size, out.length).dims8(out).dims8(broadcastStrides(a.shape, out)).dims8(broadcastStrides(b.shape, out));
+      ctx.run.dispatch({ shader: source(), uniforms: u.bytes(), buffers: [a, b, y], workgroups: linearGroups(y.size) });
+      return [y];
+    },
+  };
+}
+
 /** Where(cond, a, b) with f32 values; the condition may come from a GPU comparison or the host. */
 const where: GpuKernelDef = {
   op: 'Where',
@@ -236,7 +270,7 @@ const where: GpuKernelDef = {
 };
 
 export const elementwiseWebGpuKernels: GpuKernelDef[] = [
-  ...COMPARISONS.map(compareKernel), where,
+  ...COMPARISONS.map(compareKernel), ...LOGIC.map(logicKernel), where,
   ...UNARY.map(unaryKernel), ...BINARY.map(binaryKernel),
   variadicKernel('Sum', 'a + b'), variadicKernel('Mean', 'a + b', true), variadicKernel('Max', 'max(a, b)'), variadicKernel('Min', 'min(a, b)'),
 ];
