@@ -34,6 +34,10 @@ describe('RNN', () => {
     expect(rounded(y!)).toEqual([0.46212, 0.80601]);
     expect(yh!.shape).toEqual([1, 1, 1]);
   });
+  it('refuses an activations list of the wrong length, saying how many it needs', () => {
+    const attrs = { hidden_size: 1, direction: 'bidirectional', activations: { type: 'strings' as const, value: ['Tanh'] } };
+    expect(() => runKernel(rnnKernels, 'RNN', [x, f32([2, 1, 1], [0.5, 0.5]), f32([2, 1, 1], [0.25, 0.25])], attrs, 14)).toThrow(/activations: 1 given, 2 needed/);
+  });
 });
 
 describe('GRU', () => {

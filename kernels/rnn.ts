@@ -106,6 +106,10 @@ function matVec(m: Float64Array, off: number, rows: number, cols: number, v: Flo
 function activationsFor(spec: CellSpec, dirs: number, ctx: KernelContext): Act[][] {
   const names = ctx.attrs.strings('activations', []);
   const list = names.length ? names : Array.from({ length: dirs }, () => spec.defaults).flat();
+  const wanted = dirs * spec.defaults.length;
+  if (list.length !== wanted) {
+    throw new NeuropodError('INFERENCE_FAILED', `activations: ${list.length} given, ${wanted} needed (${spec.defaults.length} a direction, ${dirs} direction${dirs > 1 ? 's' : ''})`);
+  }
   const alphas = [...ctx.attrs.floats('activation_alpha', [])];
   const betas = [...ctx.attrs.floats('activation_beta', [])];
   const acts = list.map((name) => {
