@@ -9,41 +9,15 @@
  * (0.5 · x, then · (Erf + 1)); every intermediate value has one reader and is not a graph output; x is the same
  * value at both ends.
  */
-import type { Graph, Model, Node } from '../ir.js';
-
-function subgraphNames(node: Node, into: Set<string>): void {
-  for (const a of node.attributes.values()) {
-    const graphs = a.type === 'graph' ? [a.value] : a.type === 'graphs' ? a.value : [];
-    for (const g of graphs) {
-      for (const n of g.nodes) {
-        n.inputs.forEach((i) => into.add(i));
-        subgraphNames(n, into);
-      }
-      g.outputs.forEach((o) => into.add(o.name));
-    }
-  }
-}
-
-function scalarOf(graph: Graph, name: string | undefined): number | undefined {
-  const t = name ? graph.initializers.get(name) : undefined;
-  return t && t.dtype === 'float32' && t.size === 1 ? (t.data as Float32Array)[0] : undefined;
-}
+import type { Model, Node } from '../ir.js';
+import { otherOperand as other, readersOf, scalarOf, withFusedNodes } from './pattern-match.js';
 
 const near = (v: number | undefined, want: number) => v !== undefined && Math.abs(v - want) <= 1e-6 * Math.abs(want);
 
 /** The model with each decomposed erf Gelu fused into com.microsoft Gelu; the input model is not changed. */
 export function fuseGelus(model: Model): Model {
   const src = model.graph;
-  const readers = new Map<string, Node[]>(), pinned = new Set<string>(src.outputs.map((o) => o.name));
-  for (const node of src.nodes) {
-    for (const i of node.inputs) if (i !== '') readers.set(i, [...(readers.get(i) ?? []), node]);
-    subgraphNames(node, pinned);
-  }
-  const only = (name: string, op: string): Node | undefined => {
-    const list = readers.get(name) ?? [];
-    return !pinned.has(name) && list.length === 1 && list[0]!.opType === op && list[0]!.domain === '' ? list[0] : undefined;
-  };
-  const other = (node: Node, name: string) => (node.inputs[0] === name ? node.inputs[1] : node.inputs[1] === name ? node.inputs[0] : undefined);
+  const { only } = readersOf(src);
   const removed = new Set<Node>(), replaced = new Map<Node, Node>();
   for (const erf of src.nodes) {
     if (erf.opType !== 'Erf' || erf.domain !== '') continue;
@@ -80,12 +54,7 @@ export function fuseGelus(model: Model): Model {
   }
   if (replaced.size === 0) return model;
   // The fused node runs where the last of its nodes ran: x and every constant exist by then.
-  const nodes = src.nodes.filter((n) => !removed.has(n)).map((n) => replaced.get(n) ?? n);
-  const graph: Graph = { ...src, nodes, initializers: new Map(src.initializers) };
-  const read = new Set(nodes.flatMap((n) => n.inputs));
-  for (const n of nodes) subgraphNames(n, read);
-  src.outputs.forEach((o) => read.add(o.name));
-  for (const name of [...graph.initializers.keys()]) if (!read.has(name) && !src.inputs.some((i) => i.name === name)) graph.initializers.delete(name);
+  const graph = withFusedNodes(src, removed, replaced);
   const opsets = new Map(model.opsets);
   if (!opsets.has('com.microsoft')) opsets.set('com.microsoft', 1);
   return { ...model, opsets, graph };

@@ -17,27 +17,9 @@
  */
 import type { AttributeValue, Graph, Model, Node } from '../ir.js';
 import type { KnownShapes } from './fuse-conv-epilogue.js';
+import { otherOperand as other, readersOf, scalarOf, withFusedNodes } from './pattern-match.js';
 
 type KnownTypes = ReadonlyMap<string, { dtype?: string; dims?: readonly (number | string | null)[] }>;
-
-function subgraphNames(node: Node, into: Set<string>): void {
-  for (const a of node.attributes.values()) {
-    const graphs = a.type === 'graph' ? [a.value] : a.type === 'graphs' ? a.value : [];
-    for (const g of graphs) {
-      for (const n of g.nodes) {
-        n.inputs.forEach((i) => into.add(i));
-        subgraphNames(n, into);
-      }
-      g.outputs.forEach((o) => into.add(o.name));
-    }
-  }
-}
-
-/** The one float32 value of constant `name`, or undefined. */
-function scalarOf(graph: Graph, name: string | undefined): number | undefined {
-  const t = name ? graph.initializers.get(name) : undefined;
-  return t && t.dtype === 'float32' && t.size === 1 ? (t.data as Float32Array)[0] : undefined;
-}
 
 function intAttr(node: Node, name: string): number | undefined {
   const a = node.attributes.get(name);
@@ -61,17 +43,7 @@ function meanOfLastAxis(graph: Graph, node: Node, rank: number | undefined): boo
 /** The model with each decomposed LayerNorm fused into one LayerNormalization; the input model is not changed. */
 export function fuseLayerNorms(model: Model, shapes?: KnownShapes): Model {
   const src = model.graph, types = shapes as KnownTypes | undefined;
-  const readers = new Map<string, Node[]>(), pinned = new Set<string>(src.outputs.map((o) => o.name));
-  for (const node of src.nodes) {
-    for (const i of node.inputs) if (i !== '') readers.set(i, [...(readers.get(i) ?? []), node]);
-    subgraphNames(node, pinned);
-  }
-  /** The one node reading `name` when it is `op` (and `name` nothing else reads), else undefined. */
-  const only = (name: string, op: string): Node | undefined => {
-    const list = readers.get(name) ?? [];
-    return !pinned.has(name) && list.length === 1 && list[0]!.opType === op && list[0]!.domain === '' ? list[0] : undefined;
-  };
-  const other = (node: Node, name: string) => (node.inputs[0] === name ? node.inputs[1] : node.inputs[1] === name ? node.inputs[0] : undefined);
+  const { readers, pinned, only } = readersOf(src);
   const removed = new Set<Node>(), replaced = new Map<Node, Node>();
   for (const m1 of src.nodes) {
     const x = m1.inputs[0]!, info = types?.get(x), dims = info?.dims, last = dims?.[dims.length - 1];
@@ -110,11 +82,6 @@ export function fuseLayerNorms(model: Model, shapes?: KnownShapes): Model {
     replaced.set(end, fused);
   }
   if (replaced.size === 0) return model;
-  const nodes = src.nodes.filter((n) => !removed.has(n)).map((n) => replaced.get(n) ?? n);
-  const graph: Graph = { ...src, nodes, initializers: new Map(src.initializers) };
-  const read = new Set(nodes.flatMap((n) => n.inputs));
-  for (const n of nodes) subgraphNames(n, read);
-  src.outputs.forEach((o) => read.add(o.name));
-  for (const name of [...graph.initializers.keys()]) if (!read.has(name) && !src.inputs.some((i) => i.name === name)) graph.initializers.delete(name);
+  const graph = withFusedNodes(src, removed, replaced);
   return { ...model, graph };
 }
