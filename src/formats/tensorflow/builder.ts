@@ -28,6 +28,56 @@ export function producerOf(tensor: string): string {
   return tensor.replace(/:\d+$/, '');
 }
 
+/** A node's dependencies: the producers of its inputs, then its control inputs. */
+export function edgesOf(node: TfNode): string[] {
+  return [...node.inputs.map(producerOf), ...node.controls];
+}
+
+/**
+ * The nodes of `byName` that the `roots` (node names; absent ones are passed over) need, dependencies first, by an
+ * iterative depth-first walk over `edges` (default `edgesOf`; a fed node may return none). A dependency `byName`
+ * lacks goes to `missing`, which throws or returns to pass it over (the default); reaching a node still on the walk
+ * is a cycle, and `cycle` makes the error to throw.
+ */
+export function dependencyOrder(
+  byName: ReadonlyMap<string, TfNode>,
+  roots: Iterable<string>,
+  how: { cycle: (name: string) => Error; missing?: (from: TfNode, name: string) => void; edges?: (node: TfNode) => string[] },
+): TfNode[] {
+  const edges = how.edges ?? edgesOf;
+  const order: TfNode[] = [];
+  const state = new Map<string, 'open' | 'done'>();
+  for (const root of roots) {
+    const start = byName.get(root);
+    if (!start || state.has(root)) continue;
+    const stack: [TfNode, number][] = [[start, 0]];
+    state.set(root, 'open');
+    while (stack.length) {
+      const top = stack[stack.length - 1]!;
+      const deps = edges(top[0]);
+      if (top[1] < deps.length) {
+        const name = deps[top[1]++]!;
+        const dep = byName.get(name);
+        if (!dep) {
+          how.missing?.(top[0], name);
+          continue;
+        }
+        const s = state.get(name);
+        if (s === 'open') throw how.cycle(name);
+        if (!s) {
+          state.set(name, 'open');
+          stack.push([dep, 0]);
+        }
+      } else {
+        stack.pop();
+        state.set(top[0].name, 'done');
+        order.push(top[0]);
+      }
+    }
+  }
+  return order;
+}
+
 export function toTfNode(def: { name: string; op: string; input: string[]; attr: Record<string, AttrValueMsg> }): TfNode {
   const inputs: string[] = [];
   const controls: string[] = [];

@@ -1,6 +1,6 @@
 import { NeuropodError } from '../../api/errors.js';
 import { text } from './attr.js';
-import { producerOf, type TfNode } from './builder.js';
+import { dependencyOrder, producerOf, type TfNode } from './builder.js';
 
 /**
  * TF1 control flow as a frozen GraphDef holds it (tf.while_loop and tf.cond of TF 1.x): dataflow ops that route
@@ -306,31 +306,7 @@ function outputCount(node: TfNode, nodes: TfNode[]): number {
 }
 
 function topological(nodes: TfNode[], byName: Map<string, TfNode>): TfNode[] {
-  const order: TfNode[] = [];
-  const state = new Map<string, 'open' | 'done'>();
-  for (const start of nodes) {
-    if (state.has(start.name)) continue;
-    const stack: [TfNode, number][] = [[start, 0]];
-    state.set(start.name, 'open');
-    while (stack.length) {
-      const top = stack[stack.length - 1]!;
-      const deps = [...top[0].inputs.map(producerOf), ...top[0].controls];
-      if (top[1] < deps.length) {
-        const dep = byName.get(deps[top[1]++]!);
-        if (!dep || state.has(dep.name)) {
-          if (dep && state.get(dep.name) === 'open') throw cfError(`the graph has a cycle through node '${dep.name}'`);
-          continue;
-        }
-        state.set(dep.name, 'open');
-        stack.push([dep, 0]);
-      } else {
-        stack.pop();
-        state.set(top[0].name, 'done');
-        order.push(top[0]);
-      }
-    }
-  }
-  return order;
+  return dependencyOrder(byName, nodes.map((n) => n.name), { cycle: (name) => cfError(`the graph has a cycle through node '${name}'`) });
 }
 
 /** Merges grouped so that none depends on another of its group: layer k depends only on layers before it. */

@@ -2,7 +2,7 @@ import { NeuropodError } from '../../api/errors.js';
 import type { Graph, Model, ValueInfo } from '../../graph/ir.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { StateBinding } from '../importer.js';
-import { GraphBuilder, NodeLowering, producerOf, type TfNode } from './builder.js';
+import { dependencyOrder, edgesOf, GraphBuilder, NodeLowering, producerOf, type TfNode } from './builder.js';
 import { loweringFor, type Lowering } from './ops.js';
 import { CONTRIB_DOMAIN } from './ops-string.js';
 import type { TableContents } from './ops-table.js';
@@ -57,7 +57,14 @@ export function lowerTfGraph(req: TfGraphRequest): LoweredTfGraph {
       throw new NeuropodError('OP_UNSUPPORTED', `${req.source}: '${b.name}' maps to tensor '${b.tensor}', inside a while loop or cond; only a loop's Exit or a cond's Merge can be read outside it`);
     }
   }
-  const order = dependencyOrder(byName, req.outputs.map((o) => producerOf(o.tensor)), fed);
+  // Nodes the outputs need (data and control edges), dependencies first; feeds cut the walk.
+  const order = dependencyOrder(byName, req.outputs.map((o) => producerOf(o.tensor)), {
+    edges: (node) => (fed.has(node.name) ? [] : edgesOf(node)),
+    missing: (from, name) => {
+      throw new NeuropodError('MODEL_INVALID', `node '${from.name}' reads '${name}', which the graph does not have`);
+    },
+    cycle: (name) => new NeuropodError('MODEL_INVALID', `the graph has a cycle through node '${name}' (not a TF1 while loop)`),
+  });
   const lowering = (node: TfNode) => req.extraOps?.[node.op] ?? loweringFor(node.op, node.name);
   for (const node of order) lowering(node);
   const builder = new GraphBuilder(req.source);
@@ -96,40 +103,6 @@ function reachable(byName: Map<string, TfNode>, roots: string[], fed: Set<string
     if (!fed.has(name)) stack.push(...node.inputs.map(producerOf), ...node.controls);
   }
   return [...byName.values()].filter((n) => seen.has(n.name));
-}
-
-/** Nodes the roots need (data and control edges), dependencies first; feeds cut the walk. */
-function dependencyOrder(byName: Map<string, TfNode>, roots: string[], fed: Set<string>): TfNode[] {
-  const order: TfNode[] = [];
-  const state = new Map<string, 'open' | 'done'>();
-  const depsOf = (node: TfNode) => (fed.has(node.name) ? [] : [...node.inputs.map(producerOf), ...node.controls]);
-  for (const root of roots) {
-    const stack: [TfNode, number][] = [];
-    const start = byName.get(root);
-    if (!start || state.has(root)) continue;
-    stack.push([start, 0]);
-    state.set(root, 'open');
-    while (stack.length) {
-      const top = stack[stack.length - 1]!;
-      const deps = depsOf(top[0]);
-      if (top[1] < deps.length) {
-        const name = deps[top[1]++]!;
-        const dep = byName.get(name);
-        if (!dep) throw new NeuropodError('MODEL_INVALID', `node '${top[0].name}' reads '${name}', which the graph does not have`);
-        const s = state.get(name);
-        if (s === 'open') throw new NeuropodError('MODEL_INVALID', `the graph has a cycle through node '${name}' (not a TF1 while loop)`);
-        if (!s) {
-          state.set(name, 'open');
-          stack.push([dep, 0]);
-        }
-      } else {
-        stack.pop();
-        state.set(top[0].name, 'done');
-        order.push(top[0]);
-      }
-    }
-  }
-  return order;
 }
 
 /** A spec input the outputs do not read is still a graph input, so feeding it is not an error. */

@@ -1,7 +1,7 @@
 import { NeuropodError } from '../../api/errors.js';
 import type { AttributeValue, Graph, ValueType } from '../../graph/ir.js';
 import { DTYPES } from '../../tensor/dtype.js';
-import { producerOf, type GraphBuilder, NodeLowering, type TfNode } from './builder.js';
+import { dependencyOrder, producerOf, type GraphBuilder, NodeLowering, type TfNode } from './builder.js';
 import { IF_OP, WHILE_OP, type CondRegion, type WhileRegion } from './control-flow.js';
 import type { FunctionInstance, FunctionalRegion } from './functions.js';
 import { TF_DATA_TYPES } from './schema.js';
@@ -11,34 +11,9 @@ type Lowering = (n: NodeLowering) => void;
 
 /** The nodes of a region that `roots` need, dependencies first; tensors from outside the region are outer values. */
 function regionOrder(nodes: TfNode[], roots: string[]): TfNode[] {
-  const byName = new Map(nodes.map((n) => [n.name, n]));
-  const order: TfNode[] = [];
-  const state = new Map<string, 'open' | 'done'>();
-  for (const root of roots.map(producerOf)) {
-    const start = byName.get(root);
-    if (!start || state.has(root)) continue;
-    const stack: [TfNode, number][] = [[start, 0]];
-    state.set(root, 'open');
-    while (stack.length) {
-      const top = stack[stack.length - 1]!;
-      const deps = [...top[0].inputs.map(producerOf), ...top[0].controls];
-      if (top[1] < deps.length) {
-        const dep = byName.get(deps[top[1]++]!);
-        if (!dep) continue;
-        const s = state.get(dep.name);
-        if (s === 'open') throw new NeuropodError('MODEL_INVALID', `a loop or cond region has a cycle through node '${dep.name}'`);
-        if (!s) {
-          state.set(dep.name, 'open');
-          stack.push([dep, 0]);
-        }
-      } else {
-        stack.pop();
-        state.set(top[0].name, 'done');
-        order.push(top[0]);
-      }
-    }
-  }
-  return order;
+  return dependencyOrder(new Map(nodes.map((n) => [n.name, n])), roots.map(producerOf), {
+    cycle: (name) => new NeuropodError('MODEL_INVALID', `a loop or cond region has a cycle through node '${name}'`),
+  });
 }
 
 /** Lowers a region's nodes into `builder` and returns the IR values of `roots`. */
