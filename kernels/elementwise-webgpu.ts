@@ -198,36 +198,39 @@ const COMPARISONS: { op: string; expr: string }[] = [
   { op: 'GreaterOrEqual', expr: 'a >= b' },
 ];
 
+/** y = a OP b as a bool tensor, through compare.wgsl with `elem` operands (Not passes `a` as both). */
+function encodeToBool(op: string, elem: 'f32' | 'u32', expr: string, unary: boolean): GpuKernelDef['encode'] {
+  return (inputs, ctx) => {
+    const a = gpuInput(inputs, 0, op), b = unary ? a : gpuInput(inputs, 1, op);
+    const out = broadcastShape(a.shape, b.shape)!;
+    const y = ctx.run.output('bool', out);
+    const u = new UniformWriter().u32(y.size, out.length).dims8(out).dims8(broadcastStrides(a.shape, out)).dims8(broadcastStrides(b.shape, out));
+    ctx.run.dispatch({ shader: shaderSource('elementwise/compare', { ELEM: elem, EXPR: expr }), uniforms: u.bytes(), buffers: [a, b, y], workgroups: linearGroups(y.size) });
+    return [y];
+  };
+}
+
 function compareKernel(row: { op: string; expr: string }): GpuKernelDef {
-  const source = () => shaderSource('elementwise/compare', { EXPR: row.expr });
   return {
     op: row.op,
     accepts: binaryAccepts,
-    shaders: () => [source()],
-    encode(inputs, ctx) {
-      const a = gpuInput(inputs, 0, row.op), b = gpuInput(inputs, 1, row.op);
-      const out = broadcastShape(a.shape, b.shape)!;
-      const y = ctx.run.output('bool', out);
-      const u = new UniformWriter().u32(y.size, out.length).dims8(out).dims8(broadcastStrides(a.shape, out)).dims8(broadcastStrides(b.shape, out));
-      ctx.run.dispatch({ shader: source(), uniforms: u.bytes(), buffers: [a, b, y], workgroups: linearGroups(y.size) });
-      return [y];
-    },
+    shaders: () => [shaderSource('elementwise/compare', { ELEM: 'f32', EXPR: row.expr })],
+    encode: encodeToBool(row.op, 'f32', row.expr, false),
   };
 }
 
 /**
  * And, Or, Xor (broadcasting) and Not on bool tensors. bools move to the GPU only where one already lives there
- * (a comparison's output); host bools stay with the reference.
+ * (a comparison's output); host bools stay with the reference. The words are 0 / 1, so the expressions test them.
  */
 const LOGIC: { op: string; expr: string }[] = [
-  { op: 'And', expr: 'a && b' },
-  { op: 'Or', expr: 'a || b' },
-  { op: 'Xor', expr: 'a != b' },
-  { op: 'Not', expr: '!a' },
+  { op: 'And', expr: '(a != 0u) && (b != 0u)' },
+  { op: 'Or', expr: '(a != 0u) || (b != 0u)' },
+  { op: 'Xor', expr: '(a != 0u) != (b != 0u)' },
+  { op: 'Not', expr: 'a == 0u' },
 ];
 
 function logicKernel(row: { op: string; expr: string }): GpuKernelDef {
-  const source = () => shaderSource('elementwise/logic', { EXPR: row.expr });
   const unary = row.op === 'Not';
   return {
     op: row.op,
@@ -237,15 +240,8 @@ function logicKernel(row: { op: string; expr: string }): GpuKernelDef {
       if (unary) return a.onGpu;
       return !!b && b.dtype === 'bool' && (a.onGpu || b.onGpu) && (broadcastShape(a.shape, b.shape)?.length ?? 9) <= 8;
     },
-    shaders: () => [source()],
-    encode(inputs, ctx) {
-      const a = gpuInput(inputs, 0, row.op), b = unary ? a : gpuInput(inputs, 1, row.op);
-      const out = broadcastShape(a.shape, b.shape)!;
-      const y = ctx.run.output('bool', out);
-      const u = new UniformWriter().u32(y.size, out.length).dims8(out).dims8(broadcastStrides(a.shape, out)).dims8(broadcastStrides(b.shape, out));
-      ctx.run.dispatch({ shader: source(), uniforms: u.bytes(), buffers: [a, b, y], workgroups: linearGroups(y.size) });
-      return [y];
-    },
+    shaders: () => [shaderSource('elementwise/compare', { ELEM: 'u32', EXPR: row.expr })],
+    encode: encodeToBool(row.op, 'u32', row.expr, unary),
   };
 }
 

@@ -1,4 +1,5 @@
-// bool y = a OP b on f32 operands with numpy broadcasting (as binary.wgsl); bools are u32 words 0 / 1.
+// bool y = a OP b with numpy broadcasting (as binary.wgsl); bools are u32 words 0 / 1. ELEM is the operands' type:
+// f32 for the comparisons, u32 for And/Or/Xor on bool words and Not (its b is a, unused).
 struct Params {
   n: vec4<u32>,
   shape: array<vec4<u32>, 2>,
@@ -7,8 +8,8 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> u: Params;
-@group(0) @binding(1) var<storage, read> a_data: array<f32>;
-@group(0) @binding(2) var<storage, read> b_data: array<f32>;
+@group(0) @binding(1) var<storage, read> a_data: array<{{ELEM}}>;
+@group(0) @binding(2) var<storage, read> b_data: array<{{ELEM}}>;
 @group(0) @binding(3) var<storage, read_write> y: array<u32>;
 
 @compute @workgroup_size(64)
